@@ -1,0 +1,32 @@
+/* cli.h -- shared by the subcommands of the dnnf command (cli/). */
+#ifndef DNNF_CLI_H
+#define DNNF_CLI_H
+
+#include "engine.h"
+#include "runtime.h"
+
+/* GUIDE §6 exit status: 0 success, 1 user error, 2 usage error. */
+enum { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
+
+int cli_info(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_weights(int argc, char **argv);
+
+/* Prints "dnnf: MESSAGE" on stderr; returns CLI_ERR. */
+int cli_fail(const dn_err *e);
+/* Prints "dnnf CMD: MESSAGE" and the command's usage; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "--random-weights [SEED]": consumes an optional numeric argument. */
+int cli_opt_seed(int argc, char **argv, int *i, uint64_t *seed);
+
+/* Loads an ONNX model and infers/folds it; NULL after printing the error. */
+ir_graph *cli_load(const char *path, int weights, int random, uint64_t seed, ir_fold_stats *st);
+
+/* The file name of an output: characters outside [A-Za-z0-9._-] become '_'. */
+void cli_out_name(const char *name, char *buf, size_t n);
+
+/* JSON string (quoted and escaped) on f. */
+void cli_json_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,102 @@
+/* main.c -- the dnnf command: dispatch to a subcommand (GUIDE §6). */
+#include "cli.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage_text =
+    "usage: dnnf COMMAND [ARGS]\n"
+    "\n"
+    "  info MODEL [--json]          operators, shapes, sizes after folding\n"
+    "  run MODEL --reference [--random-weights [SEED]] [--input NAME=FILE.npy]...\n"
+    "            [--output-dir DIR] [--input-seed N]\n"
+    "                               run with the reference interpreter, write .npy outputs\n"
+    "  weights MODEL -o OUT.onnx [--random-weights [SEED]]\n"
+    "                               write a copy of MODEL with its weights in OUT.weights\n"
+    "\n"
+    "Exit status: 0 success, 1 error in the input, 2 usage error.\n";
+
+int cli_fail(const dn_err *e)
+{
+    fprintf(stderr, "dnnf: %s\n", e->msg);
+    return CLI_ERR;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "dnnf %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n%s", usage_text);
+    return CLI_USAGE;
+}
+
+int cli_opt_seed(int argc, char **argv, int *i, uint64_t *seed)
+{
+    if (*i + 1 < argc && isdigit((unsigned char)argv[*i + 1][0])) {
+        char *end;
+        *seed = strtoull(argv[*i + 1], &end, 10);
+        if (*end) return -1;
+        (*i)++;
+    }
+    return 0;
+}
+
+ir_graph *cli_load(const char *path, int weights, int random, uint64_t seed, ir_fold_stats *st)
+{
+    dn_err e;
+    ir_graph *g = ox_load(path, &e);
+    if (!g) {
+        cli_fail(&e);
+        return NULL;
+    }
+    if ((weights && ox_load_weights(g, random, seed, &e)) || ir_infer(g, 1, st, &e)) {
+        if (strncmp(e.msg, path, strlen(path)) != 0) dn_errpre(&e, "%s: ", path);
+        cli_fail(&e);
+        ir_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void cli_out_name(const char *name, char *buf, size_t n)
+{
+    size_t k = 0;
+    for (; name[k] && k + 1 < n; k++) {
+        char c = name[k];
+        buf[k] = (isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-') ? c : '_';
+    }
+    buf[k] = 0;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "info")) return cli_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "weights")) return cli_weights(argc - 1, argv + 1);
+    return cli_usage(cmd, "unknown command");
+}

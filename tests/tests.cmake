@@ -1,0 +1,1 @@
+# test registrations are added as the suites land
