@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test: set up (install what is missing, build), run the whole ctest
+# suite, then rebuild the library and the unit tests with
+# -fsanitize=address,undefined and run the unit, operator and bad-input
+# tests again under the sanitizers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+JOBS=$(nproc)
+ctest --test-dir build -j"$JOBS" --output-on-failure
+
+cmake -S . -B build-asan -DDNNF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$JOBS"
+# LSan needs ptrace-free leak checking; it works in containers without extra flags.
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j"$JOBS" --output-on-failure -L 'unit|ops|bad'
