@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+/* The name is copied: folding frees the nodes the "before" histogram saw. */
 typedef struct {
-    const char *op;
+    char op[64];
     int n;
 } op_count;
 
@@ -23,7 +24,8 @@ static int histogram(const ir_graph *g, op_count *h, int cap)
         while (j < k && strcmp(h[j].op, n->op)) j++;
         if (j == k) {
             if (k == cap) continue;
-            h[k++] = (op_count){n->op, 0};
+            snprintf(h[k].op, sizeof h[k].op, "%s", n->op);
+            h[k++].n = 0;
         }
         h[j].n++;
     }

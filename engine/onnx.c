@@ -102,16 +102,16 @@ static int tensor_from_proto(const Onnx__TensorProto *tp, dn_tensor *t, ir_value
     size_t have = 0;
     if (tp->has_raw_data) {
         have = tp->raw_data.len;
-        if (have == bytes) memcpy(t->data, tp->raw_data.data, bytes);
+        if (have == bytes && bytes) memcpy(t->data, tp->raw_data.data, bytes);
     } else if (t->dtype == DN_F32) {
         have = tp->n_float_data * 4;
-        if (have == bytes) memcpy(t->data, tp->float_data, bytes);
+        if (have == bytes && bytes) memcpy(t->data, tp->float_data, bytes);
     } else if (t->dtype == DN_I64) {
         have = tp->n_int64_data * 8;
-        if (have == bytes) memcpy(t->data, tp->int64_data, bytes);
+        if (have == bytes && bytes) memcpy(t->data, tp->int64_data, bytes);
     } else if (t->dtype == DN_F64) {
         have = tp->n_double_data * 8;
-        if (have == bytes) memcpy(t->data, tp->double_data, bytes);
+        if (have == bytes && bytes) memcpy(t->data, tp->double_data, bytes);
     } else if (t->dtype == DN_U32 || t->dtype == DN_U64) {
         have = tp->n_uint64_data * es;
         if (have == bytes)

@@ -34,6 +34,10 @@ add_test(NAME bad_inputs COMMAND ${DNNF_PYTHON} ${CMAKE_SOURCE_DIR}/tests/bad/ch
          $<TARGET_FILE:dnnf>)
 set_tests_properties(bad_inputs PROPERTIES LABELS bad)
 
+# The command line as a user meets it.
+add_test(NAME cli COMMAND ${DNNF_PYTHON} ${CMAKE_SOURCE_DIR}/tests/cli/check_cli.py $<TARGET_FILE:dnnf>)
+set_tests_properties(cli PROPERTIES LABELS cli)
+
 # The shared models.
 if(EXISTS ${DNNF_MODELS})
   file(GLOB DNNF_MODEL_FILES ${DNNF_MODELS}/*.onnx)

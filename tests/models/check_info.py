@@ -25,8 +25,6 @@ def main():
         left = {op: n for op, n in info["ops"].items() if op in SHAPE_OPS}
         if left:
             fails.append("shape computation left after folding: %s" % left)
-        if info["compute_ops"] >= info["compute_ops_before"] and info["folded"] == 0:
-            fails.append("nothing folded")
         for v in info["inputs"] + info["outputs"]:
             if any(d < 0 for d in v["shape"]):
                 fails.append("%s has unknown dims" % v["name"])

@@ -82,7 +82,10 @@ def run_case(dnnf, c, tmp):
         if np.issubdtype(e.dtype, np.floating):
             if not np.array_equal(np.isnan(got), np.isnan(e)):
                 return "%s: NaN positions differ" % o
-            m = ~np.isnan(e)
+            inf = np.isinf(e)
+            if not np.array_equal(got[inf], e[inf]):
+                return "%s: infinities differ" % o
+            m = np.isfinite(e)
             err = float(np.max(np.abs(got[m] - e[m]), initial=0.0))
             scale = max(1.0, float(np.max(np.abs(e[m]), initial=0.0)))
             if err > c.tol * scale:

@@ -63,6 +63,14 @@ def check(dnnf, model, seed, tol, tmp):
     r = subprocess.run(args, capture_output=True, text=True)
     dnnf_ms = (time.perf_counter() - t0) * 1e3
     res = {"model": name, "ort_ms": round(ort_ms, 1), "dnnf_ms": round(dnnf_ms, 1)}
+    m = re.search(r"reference run of .*: (\d+) nodes, ([0-9.]+) ms", r.stdout)
+    if m:
+        res["run_ms"] = float(m.group(2))
+    info = subprocess.run([dnnf, "info", model, "--json"], capture_output=True, text=True)
+    if info.returncode == 0:
+        j = json.loads(info.stdout)
+        res.update(nodes_before=j["nodes_before"], nodes_after=j["nodes"],
+                   compute_before=j["compute_ops_before"], compute_after=j["compute_ops"])
     if r.returncode:
         res["status"] = "dnnf failed: " + (r.stderr or r.stdout).strip()
         return res
@@ -111,12 +119,15 @@ def main():
             print("    " + res["status"], flush=True)
     if a.markdown:
         with open(a.markdown, "w") as f:
-            f.write("| model | worst error (rel. to max abs output) | dnnf reference ms | ORT ms |\n")
-            f.write("|---|---|---|---|\n")
+            f.write("| model | nodes before -> after folding | compute ops before -> after "
+                    "| reference run ms | ORT ms (2 threads) | worst error vs ORT |\n")
+            f.write("|---|---|---|---|---|---|\n")
             for r in results:
-                f.write("| %s | %s | %s | %s |\n" % (
-                    r["model"], "%.2e" % r["rel_err"] if "rel_err" in r else r["status"],
-                    r.get("dnnf_ms", "-"), r.get("ort_ms", "-")))
+                f.write("| %s | %s -> %s | %s -> %s | %s | %s | %s |\n" % (
+                    r["model"], r.get("nodes_before", "-"), r.get("nodes_after", "-"),
+                    r.get("compute_before", "-"), r.get("compute_after", "-"),
+                    r.get("run_ms", "-"), r.get("ort_ms", "-"),
+                    "%.2e" % r["rel_err"] if "rel_err" in r else r["status"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -1,0 +1,104 @@
+"""The dnnf command as a user meets it: exit codes, --json keys, the
+determinism of --random-weights, external data written by `dnnf weights`
+and read back, and --input handling.  Uses examples/squeezenet1_1.onnx.
+
+    python tests/cli/check_cli.py DNNF
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODEL = os.path.join(ROOT, "examples", "squeezenet1_1.onnx")
+results = []
+
+
+def run(*args):
+    return subprocess.run([DNNF] + list(args), capture_output=True, text=True)
+
+
+def check(name, cond, detail=""):
+    results.append(cond)
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
+
+
+def outputs(d):
+    return {f: np.load(os.path.join(d, f)) for f in sorted(os.listdir(d))}
+
+
+def main():
+    r = run()
+    check("no command: usage, exit 2", r.returncode == 2 and "usage" in r.stderr, r.stderr)
+    r = run("frobnicate")
+    check("unknown command: exit 2", r.returncode == 2, str(r.returncode))
+    r = run("info")
+    check("info without model: exit 2", r.returncode == 2, str(r.returncode))
+    r = run("run", MODEL)
+    check("run without --reference: exit 2 with a reason", r.returncode == 2 and "reference" in r.stderr,
+          r.stderr)
+    r = run("info", "/nonexistent/model.onnx")
+    check("missing file: exit 1, names it", r.returncode == 1 and "/nonexistent/model.onnx" in r.stderr,
+          r.stderr)
+
+    r = run("info", MODEL, "--json")
+    ok = r.returncode == 0
+    info = json.loads(r.stdout) if ok else {}
+    keys = ["model", "nodes", "compute_ops", "unknown_dims", "status", "flops"]
+    check("info --json has GUIDE keys", ok and all(k in info for k in keys), r.stdout + r.stderr)
+    check("info: squeezenet compute ops 65 before folding", info.get("compute_ops_before") == 65,
+          str(info.get("compute_ops_before")))
+
+    r = run("run", MODEL, "--reference")
+    check("run without weights: exit 1, says --random-weights",
+          r.returncode == 1 and "--random-weights" in r.stderr, r.stderr)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b, c = (os.path.join(tmp, x) for x in "abc")
+        r1 = run("run", MODEL, "--reference", "--random-weights", "7", "--output-dir", a)
+        r2 = run("run", MODEL, "--reference", "--random-weights", "7", "--output-dir", b)
+        r3 = run("run", MODEL, "--reference", "--random-weights", "8", "--output-dir", c)
+        ok = r1.returncode == r2.returncode == r3.returncode == 0
+        check("random weights: runs", ok, r1.stderr + r3.stderr)
+        if ok:
+            oa, ob, oc = outputs(a), outputs(b), outputs(c)
+            check("same seed, same outputs", all(np.array_equal(oa[k], ob[k]) for k in oa))
+            check("other seed, other outputs", any(not np.array_equal(oa[k], oc[k]) for k in oa))
+            out = list(oa.values())[0]
+            check("classifier outputs finite and not all equal",
+                  np.all(np.isfinite(out)) and np.ptp(out) > 0, str(out.ravel()[:5]))
+        copy = os.path.join(tmp, "copy.onnx")
+        r = run("weights", MODEL, "-o", copy, "--random-weights", "7")
+        check("weights: writes a copy and its data file",
+              r.returncode == 0 and os.path.exists(os.path.join(tmp, "copy.weights")), r.stderr)
+        d = os.path.join(tmp, "d")
+        r = run("run", copy, "--reference", "--output-dir", d)
+        check("copy runs from its external data", r.returncode == 0, r.stderr)
+        if r.returncode == 0 and ok:
+            od = outputs(d)
+            check("external data round trip gives the same outputs",
+                  all(np.array_equal(oa[k], od[k]) for k in oa))
+        x = os.path.join(tmp, "x.npy")
+        np.save(x, np.zeros((1, 3, 224, 224), np.float32))
+        r = run("run", copy, "--reference", "--input", "input.1=" + x)
+        check("--input by name", r.returncode == 0, r.stderr)
+        r = run("run", copy, "--reference", "--input", "nosuch=" + x)
+        check("--input with an unknown name: exit 1", r.returncode == 1 and "nosuch" in r.stderr,
+              r.stderr)
+        np.save(x, np.zeros((1, 3, 10, 10), np.float32))
+        r = run("run", copy, "--reference", "--input", "input.1=" + x)
+        check("--input with a wrong shape: exit 1, says both shapes",
+              r.returncode == 1 and "[1,3,224,224]" in r.stderr and "[1,3,10,10]" in r.stderr,
+              r.stderr)
+
+    failed = results.count(False)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    DNNF = sys.argv[1]
+    main()
