@@ -33,6 +33,10 @@ static int check_arity(const op_def *d, const ir_node *n, dn_err *e)
             return dn_errf(e, "%s takes at least %d inputs, got %d", n->op, d->min_in, nin);
         return dn_errf(e, "%s takes %d to %d inputs, got %d", n->op, d->min_in, d->max_in, nin);
     }
+    /* A required input left out in the middle ("" in ONNX) is an error here,
+       so the operator files may assume every required input is present. */
+    for (int i = 0; i < d->min_in && i < n->nin; i++)
+        if (n->in[i] < 0) return dn_errf(e, "%s: required input %d is missing", n->op, i);
     if (n->nout < d->min_out || n->nout > d->max_out)
         return dn_errf(e, "%s has %d to %d outputs, got %d", n->op, d->min_out, d->max_out,
                        n->nout);
