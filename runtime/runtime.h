@@ -34,4 +34,176 @@ int rt_reference_run(const ir_graph *g, const dn_tensor *inputs, dn_tensor *outp
    inputs (the text models' vocabulary bound), uniform [-1, 1) floats else. */
 int rt_make_input(const ir_graph *g, int v, uint64_t seed, dn_tensor *t, dn_err *e);
 
+/* ================================================================== */
+/* OpenCL runtime (runtime/cl_*.c; docs/runtime.md)                    */
+/* ================================================================== */
+/*
+ * Everything lives in an rt_cl_ctx that the caller creates and frees: the
+ * chosen device, its context and profiling queue, the program cache (an
+ * in-process map and the on-disk binary cache), buffers, kernels and
+ * per-kernel timing.  There is no global state, so two contexts (two
+ * devices, two tests) never interfere.  The OpenCL headers stay private:
+ * buffers, programs and kernels are opaque handles owned by the context.
+ * A context is used by one thread at a time.
+ */
+
+typedef struct rt_cl_ctx rt_cl_ctx;
+typedef struct rt_cl_program rt_cl_program; /* owned by the context */
+typedef struct rt_cl_kernel rt_cl_kernel;   /* owned by the context */
+typedef struct rt_cl_buf rt_cl_buf;         /* a buffer or an image2d */
+
+/* One OpenCL device as `dnnf devices` shows it. */
+typedef struct rt_cl_device_info {
+    int index;          /* position in the list: what `--device INDEX` selects */
+    int platform_index; /* position of its platform */
+    char platform[128], platform_vendor[128], platform_version[160];
+    char name[128], vendor[128];
+    char cls[16];       /* "cpu", "gpu", "accelerator" or "other" */
+    char version[160];  /* CL_DEVICE_VERSION, "OpenCL 3.0 ..." */
+    char driver[128];   /* CL_DRIVER_VERSION */
+    char c_version[64]; /* CL_DEVICE_OPENCL_C_VERSION */
+    int compute_units;
+    int64_t global_mem, local_mem, max_alloc; /* bytes */
+    int64_t max_wg_size;                      /* work-items per work-group */
+    int image_support;
+    int64_t image2d_max_w, image2d_max_h;
+    int is_pocl; /* the platform is PoCL (the default's first choice) */
+} rt_cl_device_info;
+
+/* Every device of every platform, in platform order; *devs is malloc'd (free()).
+   No platform at all is an error that says so. */
+int rt_cl_devices(rt_cl_device_info **devs, int *n, dn_err *e);
+
+/* The device a selector names: NULL or "" is the default (the first CPU
+   device of PoCL, else device 0); an index ("0"); a class ("cpu", "gpu",
+   "accelerator"); else a case-insensitive substring of the platform or
+   device name or vendor ("pocl", "nvidia").  Returns its index, or -1 with
+   an error that lists the devices there are. */
+int rt_cl_select(const rt_cl_device_info *devs, int n, const char *sel, dn_err *e);
+
+/* The name of an OpenCL error code, "CL_INVALID_WORK_GROUP_SIZE"; never NULL. */
+const char *rt_cl_errname(int code);
+
+typedef struct rt_cl_opts {
+    const char *device;    /* selector; NULL: $DNNF_DEVICE, else the default */
+    const char *cache_dir; /* NULL: $DNNF_CACHE_DIR, else $XDG_CACHE_HOME/dnnf/kernels
+                              or ~/.cache/dnnf/kernels; "off": no disk cache */
+} rt_cl_opts;
+
+/* Opens the selected device with a profiling queue.  o may be NULL. */
+rt_cl_ctx *rt_cl_create(const rt_cl_opts *o, dn_err *e);
+/* Frees everything the context owns: programs, kernels, leftover buffers. */
+void rt_cl_free(rt_cl_ctx *c);
+const rt_cl_device_info *rt_cl_device(const rt_cl_ctx *c);
+/* The disk cache folder in use, or "" when the disk cache is off (and why,
+   in *why, when it could not be created). */
+const char *rt_cl_cache_dir(const rt_cl_ctx *c, const char **why);
+
+/*
+ * Builds an OpenCL C program for the context's device, once: the same
+ * (source, options) returns the same program for the rest of the context's
+ * life, and a binary cached on disk by a previous process is loaded instead
+ * of compiling.  label names what the source is for (the ONNX nodes of a
+ * fused block) and appears in error messages; it is not part of the key.
+ * A build failure's message quotes the generated source line of every
+ * `line:col: error` in the build log, then the log.
+ */
+int rt_cl_build(rt_cl_ctx *c, const char *source, const char *options, const char *label,
+                rt_cl_program **prog, dn_err *e);
+/* The kernel `name` of a program (created once, then reused). */
+rt_cl_kernel *rt_cl_kernel_get(rt_cl_ctx *c, rt_cl_program *p, const char *name, dn_err *e);
+
+/* Device memory.  Sizes above the device's limits, and allocation failures,
+   give "out of device memory: wanted X MB, device has Y MB ...". */
+rt_cl_buf *rt_cl_buf_new(rt_cl_ctx *c, size_t bytes, dn_err *e);
+/* An image2d_t of float RGBA texels (4 floats each), width x height texels. */
+rt_cl_buf *rt_cl_image2d_new(rt_cl_ctx *c, size_t width, size_t height, dn_err *e);
+void rt_cl_buf_free(rt_cl_buf *b); /* NULL is fine */
+size_t rt_cl_buf_bytes(const rt_cl_buf *b);
+/* Blocking copies.  Buffers: the tensor's bytes at offset 0 (must fit).
+   Images: an f32 tensor of at most width*height*4 elements, in texel order
+   (row-major, 4 per texel), zero-padded on write.  rt_cl_read allocates
+   t->data from t's dtype and shape when it is NULL. */
+int rt_cl_write(rt_cl_ctx *c, rt_cl_buf *b, const dn_tensor *t, dn_err *e);
+int rt_cl_read(rt_cl_ctx *c, rt_cl_buf *b, dn_tensor *t, dn_err *e);
+int rt_cl_write_bytes(rt_cl_ctx *c, rt_cl_buf *b, size_t off, const void *src, size_t n, dn_err *e);
+int rt_cl_read_bytes(rt_cl_ctx *c, rt_cl_buf *b, size_t off, void *dst, size_t n, dn_err *e);
+
+/* Kernel arguments, in order. */
+enum { RT_CL_ARG_BUF = 1, RT_CL_ARG_I32, RT_CL_ARG_I64, RT_CL_ARG_F32, RT_CL_ARG_LOCAL };
+typedef struct rt_cl_arg {
+    int kind;
+    union {
+        rt_cl_buf *buf; /* RT_CL_ARG_BUF: a buffer or an image */
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        size_t local_bytes; /* RT_CL_ARG_LOCAL: __local memory of this size */
+    } u;
+} rt_cl_arg;
+static inline rt_cl_arg rt_cl_arg_buf(rt_cl_buf *b)
+{
+    rt_cl_arg a = {RT_CL_ARG_BUF, {.buf = b}};
+    return a;
+}
+static inline rt_cl_arg rt_cl_arg_i32(int32_t v)
+{
+    rt_cl_arg a = {RT_CL_ARG_I32, {.i32 = v}};
+    return a;
+}
+static inline rt_cl_arg rt_cl_arg_i64(int64_t v)
+{
+    rt_cl_arg a = {RT_CL_ARG_I64, {.i64 = v}};
+    return a;
+}
+static inline rt_cl_arg rt_cl_arg_f32(float v)
+{
+    rt_cl_arg a = {RT_CL_ARG_F32, {.f32 = v}};
+    return a;
+}
+static inline rt_cl_arg rt_cl_arg_local(size_t n)
+{
+    rt_cl_arg a = {RT_CL_ARG_LOCAL, {.local_bytes = n}};
+    return a;
+}
+
+/*
+ * Sets the arguments and enqueues an NDRange of dims (1-3) dimensions;
+ * local may be NULL (the driver chooses).  The launch is asynchronous: its
+ * time is read from its profiling event at the next rt_cl_finish, or at
+ * once into *ms when ms is not NULL (which waits for it).
+ */
+int rt_cl_launch(rt_cl_ctx *c, rt_cl_kernel *k, const rt_cl_arg *args, int nargs, int dims,
+                 const size_t *global, const size_t *local, double *ms, dn_err *e);
+/* Waits for every launch and adds their times to the per-kernel stats. */
+int rt_cl_finish(rt_cl_ctx *c, dn_err *e);
+
+typedef struct rt_cl_kstat {
+    char name[128]; /* kernel function name */
+    int launches;
+    double total_ms, min_ms, max_ms; /* device time, event START..END */
+} rt_cl_kstat;
+
+typedef struct rt_cl_stats {
+    int programs;                   /* distinct programs built or loaded in this context */
+    int mem_hits;                   /* rt_cl_build answered from the in-process map */
+    int cache_hits;                 /* programs loaded from the disk cache */
+    int cache_misses;               /* programs compiled from source */
+    int cache_corrupt;              /* disk entries found damaged or unusable, rebuilt */
+    int cache_writes;               /* entries written to the disk cache */
+    double build_ms;                /* wall time spent creating and building programs */
+    int64_t live_bytes, peak_bytes; /* device memory held by rt_cl_buf now / at most */
+    int launches;
+    double kernel_ms; /* sum of the finished launches' device times */
+    int nkernel;
+    const rt_cl_kstat *kernel; /* per kernel name, in first-launch order; valid
+                                  until the next launch or rt_cl_free */
+} rt_cl_stats;
+
+void rt_cl_get_stats(const rt_cl_ctx *c, rt_cl_stats *st);
+/* Clears the launch counts and times (not the cache counts), e.g. after warm-up. */
+void rt_cl_reset_kernel_stats(rt_cl_ctx *c);
+
+/* ========================= end OpenCL runtime ===================== */
+
 #endif

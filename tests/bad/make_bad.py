@@ -57,6 +57,11 @@ def main():
                                  [x], [f32("y", [2, 3])]),
          "node 'relu_9' (Relu) reads 'nowhere', which no node, input or initializer defines")
 
+    save("missing_required", model([helper.make_node("Slice", ["x", "", "e"], ["y"], name="slice_3")],
+                                   [x, helper.make_tensor_value_info("e", TensorProto.INT64, [1])],
+                                   [f32("y", [2, 3])]),
+         "node 'slice_3' (Slice): Slice: required input 1 is missing")
+
     w = numpy_helper.from_array(np.zeros((3, 3), np.float32), "W")
     w.ClearField("raw_data")
     w.data_location = TensorProto.EXTERNAL
