@@ -39,24 +39,6 @@ static int auto_pad_mode(const ir_node *n, int *mode, dn_err *e)
 }
 enum { AP_NOTSET, AP_SAME_UPPER, AP_SAME_LOWER, AP_VALID };
 
-/* An ints attribute of exactly `want` entries into dst, or dflt everywhere if absent. */
-static int ints_attr(const ir_node *n, const char *name, int want, int64_t dflt, int64_t *dst,
-                     dn_err *e)
-{
-    int cnt;
-    const int64_t *v = ir_attr_ints(n, name, &cnt);
-    if (!v) {
-        for (int i = 0; i < want; i++)
-            dst[i] = dflt;
-        return 0;
-    }
-    if (cnt != want)
-        return dn_errf(e, "%s: '%s' has %d values, expected %d", n->op, name, cnt, want);
-    for (int i = 0; i < want; i++)
-        dst[i] = v[i];
-    return 0;
-}
-
 /* Attributes and dims shared by Conv and ConvTranspose; unknown dims stay -1. */
 static int geom_common(const ir_node *n, const dn_shape *x, const dn_shape *w, conv_geom *g,
                        dn_err *e)
@@ -87,11 +69,11 @@ static int geom_common(const ir_node *n, const dn_shape *x, const dn_shape *w, c
             g->k[i] = ks[i];
         }
     }
-    if (ints_attr(n, "strides", g->nsp, 1, g->stride, e) ||
-        ints_attr(n, "dilations", g->nsp, 1, g->dil, e))
+    if (op_ints_attr(n, "strides", g->nsp, 1, g->stride, e) ||
+        op_ints_attr(n, "dilations", g->nsp, 1, g->dil, e))
         return -1;
     int64_t pads[2 * NSP_MAX];
-    if (ints_attr(n, "pads", 2 * g->nsp, 0, pads, e)) return -1;
+    if (op_ints_attr(n, "pads", 2 * g->nsp, 0, pads, e)) return -1;
     for (int i = 0; i < g->nsp; i++) {
         if (g->stride[i] < 1 || g->dil[i] < 1)
             return dn_errf(e, "%s: strides and dilations must be >= 1", n->op);
@@ -387,7 +369,7 @@ static int convt_geom_make(const ir_node *n, const dn_shape *x, const dn_shape *
     if (b && b->rank >= 0 && (b->rank != 1 || (g->M >= 0 && b->d[0] >= 0 && b->d[0] != g->M)))
         return dn_errf(e, "ConvTranspose: bias must have shape [%lld]", (long long)g->M);
     int64_t adj[NSP_MAX], oshape[NSP_MAX];
-    if (ints_attr(n, "output_padding", g->nsp, 0, adj, e)) return -1;
+    if (op_ints_attr(n, "output_padding", g->nsp, 0, adj, e)) return -1;
     int cnt;
     const int64_t *os = ir_attr_ints(n, "output_shape", &cnt);
     if (os && cnt != g->nsp && cnt != g->nsp + 2)

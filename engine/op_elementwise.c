@@ -16,28 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* op_unary.c */
-int op_ew_unary_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                      int nout, dn_err *e);
-int op_ew_unary_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                     int nout, dn_err *e);
-int op_ew_cast_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                     int nout, dn_err *e);
-int op_ew_cast_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out, int nout,
-                    dn_err *e);
-int op_ew_clip_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                     int nout, dn_err *e);
-int op_ew_clip_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out, int nout,
-                    dn_err *e);
-int op_ew_identity_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_ew_identity_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                        int nout, dn_err *e);
-int op_ew_dropout_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                        int nout, dn_err *e);
-int op_ew_dropout_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                       int nout, dn_err *e);
-
 /* ------------------------------------------------------------------ */
 /* Broadcast plan                                                      */
 /* ------------------------------------------------------------------ */

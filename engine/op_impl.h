@@ -29,4 +29,49 @@ void op_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alp
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
               int64_t ldc);
 
+/* An ints attribute of exactly `want` entries into dst, or dflt in every
+   entry when absent (Conv and pooling geometry). */
+int op_ints_attr(const ir_node *n, const char *name, int want, int64_t dflt, int64_t *dst,
+                 dn_err *e);
+
+/* Functions shared between the two files of a family. */
+/* elementwise family: defined in op_unary.c, listed in op_elementwise.c's table */
+int op_ew_unary_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                      int nout, dn_err *e);
+int op_ew_unary_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                     int nout, dn_err *e);
+int op_ew_cast_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                     int nout, dn_err *e);
+int op_ew_cast_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out, int nout,
+                    dn_err *e);
+int op_ew_clip_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                     int nout, dn_err *e);
+int op_ew_clip_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out, int nout,
+                    dn_err *e);
+int op_ew_identity_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                         int nout, dn_err *e);
+int op_ew_identity_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                        int nout, dn_err *e);
+int op_ew_dropout_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                        int nout, dn_err *e);
+int op_ew_dropout_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                       int nout, dn_err *e);
+/* reduce family: defined in op_reduce_norm.c, listed in op_reduce.c's table */
+int op_rn_layernorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                          int nout, dn_err *e);
+int op_rn_layernorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                         int nout, dn_err *e);
+int op_rn_chan_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                     int nout, dn_err *e);
+int op_rn_batchnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                         int nout, dn_err *e);
+int op_rn_instnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                        int nout, dn_err *e);
+int op_rn_groupnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                         int nout, dn_err *e);
+int op_rn_lpnorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                       int nout, dn_err *e);
+int op_rn_lpnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
+                      int nout, dn_err *e);
+
 #endif

@@ -29,23 +29,6 @@ typedef struct pool_geom {
     int64_t stride[NSP_MAX], dil[NSP_MAX], pb[NSP_MAX], pe[NSP_MAX];
 } pool_geom;
 
-static int ints_attr(const ir_node *n, const char *name, int want, int64_t dflt, int64_t *dst,
-                     dn_err *e)
-{
-    int cnt;
-    const int64_t *v = ir_attr_ints(n, name, &cnt);
-    if (!v) {
-        for (int i = 0; i < want; i++)
-            dst[i] = dflt;
-        return 0;
-    }
-    if (cnt != want)
-        return dn_errf(e, "%s: '%s' has %d values, expected %d", n->op, name, cnt, want);
-    for (int i = 0; i < want; i++)
-        dst[i] = v[i];
-    return 0;
-}
-
 static int pool_geom_make(const ir_node *n, const dn_shape *x, int global, pool_geom *g, dn_err *e)
 {
     if (x->rank < 3) return dn_errf(e, "%s: X must have rank >= 3, got %d", n->op, x->rank);
@@ -69,9 +52,9 @@ static int pool_geom_make(const ir_node *n, const dn_shape *x, int global, pool_
     if (cnt != g->nsp)
         return dn_errf(e, "%s: kernel_shape has %d values for %d spatial dims", n->op, cnt, g->nsp);
     int64_t pads[2 * NSP_MAX];
-    if (ints_attr(n, "strides", g->nsp, 1, g->stride, e) ||
-        ints_attr(n, "dilations", g->nsp, 1, g->dil, e) ||
-        ints_attr(n, "pads", 2 * g->nsp, 0, pads, e))
+    if (op_ints_attr(n, "strides", g->nsp, 1, g->stride, e) ||
+        op_ints_attr(n, "dilations", g->nsp, 1, g->dil, e) ||
+        op_ints_attr(n, "pads", 2 * g->nsp, 0, pads, e))
         return -1;
     const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
     int same_upper = strcmp(ap, "SAME_UPPER") == 0, same_lower = strcmp(ap, "SAME_LOWER") == 0;

@@ -14,24 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* op_reduce_norm.c */
-int op_rn_layernorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                          int nout, dn_err *e);
-int op_rn_layernorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_chan_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                     int nout, dn_err *e);
-int op_rn_batchnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_instnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                        int nout, dn_err *e);
-int op_rn_groupnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_lpnorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                       int nout, dn_err *e);
-int op_rn_lpnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                      int nout, dn_err *e);
-
 static int is_int_dtype(int dt)
 {
     return dt == DN_I8 || dt == DN_U8 || dt == DN_I16 || dt == DN_U16 || dt == DN_I32 ||

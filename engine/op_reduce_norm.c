@@ -10,23 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int op_rn_layernorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                          int nout, dn_err *e);
-int op_rn_layernorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_chan_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                     int nout, dn_err *e);
-int op_rn_batchnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_instnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                        int nout, dn_err *e);
-int op_rn_groupnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                         int nout, dn_err *e);
-int op_rn_lpnorm_infer(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                       int nout, dn_err *e);
-int op_rn_lpnorm_eval(const ir_node *n, const dn_tensor *const *in, int nin, dn_tensor *out,
-                      int nout, dn_err *e);
-
 static inline double ld(const dn_tensor *t, int64_t i)
 {
     if (t->dtype == DN_F32) return ((const float *)t->data)[i];

@@ -134,3 +134,18 @@ int op_next_index(const dn_shape *s, int64_t *idx)
     }
     return 0;
 }
+
+int op_ints_attr(const ir_node *n, const char *name, int want, int64_t dflt, int64_t *dst,
+                 dn_err *e)
+{
+    int cnt;
+    const int64_t *v = ir_attr_ints(n, name, &cnt);
+    if (!v) {
+        for (int i = 0; i < want; i++) dst[i] = dflt;
+        return 0;
+    }
+    if (cnt != want)
+        return dn_errf(e, "%s: '%s' has %d values, expected %d", n->op, name, cnt, want);
+    for (int i = 0; i < want; i++) dst[i] = v[i];
+    return 0;
+}
