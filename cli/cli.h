@@ -11,6 +11,10 @@ enum { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_weights(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_rules(int argc, char **argv);
+int cli_optimize(int argc, char **argv);
+int cli_trace(int argc, char **argv);
 
 /* Prints "dnnf: MESSAGE" on stderr; returns CLI_ERR. */
 int cli_fail(const dn_err *e);

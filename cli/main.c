@@ -15,6 +15,15 @@ static const char *usage_text =
     "                               run with the reference interpreter, write .npy outputs\n"
     "  weights MODEL -o OUT.onnx [--random-weights [SEED]]\n"
     "                               write a copy of MODEL with its weights in OUT.weights\n"
+    "  rules check FILE... [-v] [--no-verify] [--seed N] [--instances N] [--rule NAME]\n"
+    "                               parse, type-check and numerically verify rule files\n"
+    "  rules show [FILE...]         the mapping lattice, fusion table and layout edge table\n"
+    "  optimize MODEL [-r RULES]... [--trace FILE] [-o OUT.graph|OUT.onnx] [--max-iters N]\n"
+    "           [--max-nodes N] [--max-ms N] [--stats] [--json] [--random-weights [SEED]] [--check]\n"
+    "                               rewrite with the rules by equality saturation (docs/engine.md)\n"
+    "  trace FILE [--rule R] [--node N]  explain a rewrite trace in plain text\n"
+    "  devices [--json] [--device D]\n"
+    "                               OpenCL platforms and devices, and the one a run uses\n"
     "\n"
     "Exit status: 0 success, 1 error in the input, 2 usage error.\n";
 
@@ -98,5 +107,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cli_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "weights")) return cli_weights(argc - 1, argv + 1);
+    if (!strcmp(cmd, "devices")) return cli_devices(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules")) return cli_rules(argc - 1, argv + 1);
+    if (!strcmp(cmd, "optimize")) return cli_optimize(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace")) return cli_trace(argc - 1, argv + 1);
     return cli_usage(cmd, "unknown command");
 }

@@ -287,4 +287,77 @@ int ox_load_weights(ir_graph *g, int random, uint64_t seed, dn_err *e);
    (named after out, with ".weights"). */
 int ox_save_weights_copy(const char *src, const ir_graph *g, const char *out, dn_err *e);
 
+/* ------------------------------------------------------------------ */
+/* E-graph engine (engine/egraph.c, match.c, saturate.c, extract.c,    */
+/* trace.c, onnx_export.c; docs/engine.md)                             */
+/* ------------------------------------------------------------------ */
+
+struct gm_rules; /* grammar.h: a loaded set of .rules files */
+
+/* The bounds of equality saturation (docs/engine.md has the defaults). */
+typedef struct eg_limits {
+    int max_iters;   /* saturation iterations */
+    int max_nodes;   /* e-nodes in the e-graph */
+    double max_ms;   /* wall time of saturation */
+    int match_limit; /* backoff: guard-passing matches of one rule per iteration before a ban */
+    int ban_length;  /* backoff: iterations of the first ban (doubles with each ban) */
+    int max_class_nodes; /* a class this large takes no more rewrites (AC explosion guard) */
+    int search_steps;    /* node visits one trie root may make per iteration before its rules are banned */
+} eg_limits;
+
+void eg_limits_default(eg_limits *l);
+/* 0 when every bound is usable; -1 with a message otherwise. */
+int eg_limits_check(const eg_limits *l, dn_err *e);
+
+enum { EG_STOP_SATURATED = 0, EG_STOP_ITERS, EG_STOP_NODES, EG_STOP_TIME };
+const char *eg_stop_name(int stop); /* "saturated", "iteration limit", ... */
+
+typedef struct eg_iter_stats {
+    int iter, matches, applied, rejected, capped, nodes, classes, banned;
+    double search_ms, apply_ms, rebuild_ms;
+} eg_iter_stats;
+
+typedef struct eg_rule_stats {
+    const char *name;
+    char loc[300]; /* file:line */
+    int dir;       /* 1: a <=> rule read right to left */
+    int matches, applied, bans;
+} eg_rule_stats;
+
+typedef struct eg_result {
+    ir_graph *graph; /* the optimized graph (the caller frees it with ir_free) */
+    int stop;
+    int iterations, enodes, eclasses, applied;
+    int nodes_before, nodes_after; /* compute ops (GUIDE 7) */
+    double flops_before, flops_after, bytes_before, bytes_after;
+    double ms, saturate_ms, extract_ms;
+    int nrules;
+    eg_rule_stats *rules;
+    int niter;
+    eg_iter_stats *iter;
+} eg_result;
+
+/* Equality saturation of g with the rewrite rules of r within l, then
+   extraction of the cheapest equivalent graph.  When trace is not NULL, a
+   JSON Lines record is written to it for every applied rewrite and every
+   extracted node a rule produced.  g is not changed.  Returns 0, or -1
+   with a message (an unsound rule is named with its file:line). */
+int eg_optimize(const ir_graph *g, const struct gm_rules *r, const eg_limits *l, FILE *trace,
+                eg_result *res, dn_err *e);
+void eg_result_free(eg_result *res); /* frees the statistics, not res->graph */
+
+/* FLOPs and bytes moved of g by the operators' declared costs. */
+void eg_graph_cost(const ir_graph *g, const struct gm_rules *r, double *flops, double *bytes);
+/* Replaces every node whose operator the reference interpreter lacks by
+   its composite definition (the body in the rules), so that rt_reference_run
+   can run an optimized graph. */
+int eg_expand_composites(ir_graph *g, const struct gm_rules *r, dn_err *e);
+/* Writes g as an ONNX ModelProto: standard operators in the default
+   domain, composites in the "dnnf" domain; constants inline, or in
+   OUT.weights next to the file when larger than inline_max bytes. */
+int eg_onnx_write(const ir_graph *g, const char *path, int64_t inline_max, dn_err *e);
+/* `dnnf trace`: explains a trace file in plain text, optionally only the
+   rewrites of rule `rule` and the nodes named `node` (either may be NULL). */
+int eg_trace_explain(const char *path, const char *rule, const char *node, FILE *out, dn_err *e);
+
 #endif

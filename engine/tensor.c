@@ -86,7 +86,7 @@ int dn_shape_eq(const dn_shape *a, const dn_shape *b)
 const char *dn_shape_str(const dn_shape *s, char *buf, size_t n)
 {
     if (s->rank < 0) {
-        snprintf(buf, n, "[?]");
+        snprintf(buf, n, "[*]"); /* unknown rank; "[?]" is rank 1 with an unknown dim */
         return buf;
     }
     size_t k = 0;

@@ -53,3 +53,7 @@ if(EXISTS ${DNNF_MODELS})
 else()
   message(WARNING "no shared models at ${DNNF_MODELS}: model tests not registered")
 endif()
+
+# Rewriting with the e-graph engine (tests/rewrite/*.test as data, the shared
+# models optimized and checked against the unoptimized reference).
+include(${CMAKE_SOURCE_DIR}/tests/rewrite/rewrite.cmake)
