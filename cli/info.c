@@ -136,18 +136,18 @@ int cli_info(int argc, char **argv)
         fprintf(f, "{\"model\": ");
         cli_json_str(f, path);
         fprintf(f,
-                ", \"status\": \"ok\", \"nodes\": %d, \"compute_ops\": %d, \"nodes_before\": %d, "
-                "\"compute_ops_before\": %d, \"folded\": %d, \"identities_removed\": %d, "
+                ", \"status\": \"ok\", \"nodes\": %d, \"compute_ops\": %d, \"nodes_folded\": %d, "
+                "\"compute_ops_folded\": %d, \"folded\": %d, \"identities_removed\": %d, "
                 "\"unknown_dims\": %d, \"param_bytes\": %lld, \"flops\": %lld, \"opset\": %lld, "
                 "\"fold_ms\": %.3f, \"inputs\": [",
-                nodes1, compute1, nodes0, compute0, st.folded, st.identities, st.unknown_dims,
+                nodes0, compute0, nodes1, compute1, st.folded, st.identities, st.unknown_dims,
                 (long long)params, (long long)flops, (long long)g->opset, ms);
         print_values(f, g, g->input, g->ninput, 1);
         fprintf(f, "], \"outputs\": [");
         print_values(f, g, g->output, g->noutput, 1);
         fprintf(f, "], \"ops_before\": {");
         print_hist(f, before, nb, 1);
-        fprintf(f, "}, \"ops\": {");
+        fprintf(f, "}, \"ops_folded\": {");
         print_hist(f, after, na, 1);
         fprintf(f, "}}\n");
     } else {

@@ -22,6 +22,9 @@ static const char *usage_text =
     "           [--max-nodes N] [--max-ms N] [--stats] [--json] [--random-weights [SEED]] [--check]\n"
     "                               rewrite with the rules by equality saturation (docs/engine.md)\n"
     "  trace FILE [--rule R] [--node N]  explain a rewrite trace in plain text\n"
+    "  fuse MODEL [-r RULES]... [--json] [--summary] [--steps] [--plan] [--no-rewrite]\n"
+    "       [--check] [--random-weights [SEED]] [--profile-db FILE] [--max-args N] [--max-ms N]\n"
+    "                               DNNFusion fusion plan and report (docs/fusion.md)\n"
     "  devices [--json] [--device D]\n"
     "                               OpenCL platforms and devices, and the one a run uses\n"
     "\n"
@@ -111,5 +114,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "rules")) return cli_rules(argc - 1, argv + 1);
     if (!strcmp(cmd, "optimize")) return cli_optimize(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace")) return cli_trace(argc - 1, argv + 1);
+    if (!strcmp(cmd, "fuse")) return cli_fuse(argc - 1, argv + 1);
     return cli_usage(cmd, "unknown command");
 }

@@ -206,4 +206,32 @@ void rt_cl_reset_kernel_stats(rt_cl_ctx *c);
 
 /* ========================= end OpenCL runtime ===================== */
 
+/* ================================================================== */
+/* Block-by-block execution of a fusion plan (runtime/blocks.c)        */
+/* ================================================================== */
+/*
+ * Runs the graph of a fusion plan (fusion/fusion.h) block by block with
+ * the reference operators: each block sees only graph inputs, constants
+ * and the outputs of earlier blocks; the values its nodes produce inside
+ * never leave it.  Inputs and outputs as for rt_reference_run.  r expands
+ * composite operators (the `dnnf` domain) of a rewritten graph; it may be
+ * NULL for graphs of standard operators.  Available when dnnf is built
+ * with fusion/fusion.cmake (DNNF_HAVE_FUSION).
+ */
+struct fu_plan;
+struct gm_rules;
+
+typedef struct rt_block_stats {
+    int blocks;         /* blocks run */
+    int launches;       /* blocks that are not pure views */
+    int64_t irs_bytes;  /* intermediate bytes written between blocks */
+    int64_t peak_bytes; /* high-water mark of live tensors */
+    double ms;
+} rt_block_stats;
+
+int rt_blocks_run(const struct fu_plan *p, const struct gm_rules *r, const dn_tensor *inputs,
+                  dn_tensor *outputs, rt_block_stats *st, dn_err *e);
+
+/* ===================== end block-by-block execution ================= */
+
 #endif

@@ -22,15 +22,15 @@ def main():
         info = json.loads(r.stdout)
         if info["unknown_dims"] != 0:
             fails.append("%d tensors with unknown dims" % info["unknown_dims"])
-        left = {op: n for op, n in info["ops"].items() if op in SHAPE_OPS}
+        left = {op: n for op, n in info["ops_folded"].items() if op in SHAPE_OPS}
         if left:
             fails.append("shape computation left after folding: %s" % left)
         for v in info["inputs"] + info["outputs"]:
             if any(d < 0 for d in v["shape"]):
                 fails.append("%s has unknown dims" % v["name"])
         print("%s: nodes %d -> %d, compute ops %d -> %d, folded %d" % (
-            model, info["nodes_before"], info["nodes"], info["compute_ops_before"],
-            info["compute_ops"], info["folded"]))
+            model, info["nodes"], info["nodes_folded"], info["compute_ops"],
+            info["compute_ops_folded"], info["folded"]))
     for f in fails:
         print("FAIL " + f)
     print("%d passed, %d failed" % (0 if fails else 1, 1 if fails else 0))

@@ -69,8 +69,8 @@ def check(dnnf, model, seed, tol, tmp):
     info = subprocess.run([dnnf, "info", model, "--json"], capture_output=True, text=True)
     if info.returncode == 0:
         j = json.loads(info.stdout)
-        res.update(nodes_before=j["nodes_before"], nodes_after=j["nodes"],
-                   compute_before=j["compute_ops_before"], compute_after=j["compute_ops"])
+        res.update(nodes_before=j["nodes"], nodes_after=j["nodes_folded"],
+                   compute_before=j["compute_ops"], compute_after=j["compute_ops_folded"])
     if r.returncode:
         res["status"] = "dnnf failed: " + (r.stderr or r.stdout).strip()
         return res

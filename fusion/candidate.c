@@ -1,0 +1,212 @@
+/* candidate.c -- a candidate block (a working block plus perhaps one more
+ * node) seen as one kernel: which values it reads and writes, its
+ * arguments, bytes and FLOPs, whether it would make a cycle between
+ * blocks, and its time by the profile database or the static model. */
+#include "plan_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Does value v, produced by a node of the set, leave it: is it a graph
+   output, or read by a node of another block (or of no block yet) that
+   does not compute it itself? */
+int fup_leaves(const fu_plan *p, nset s, int v)
+{
+    if (p->g->val[v].is_output) return 1;
+    const ir_graph *g = p->g;
+    int prod = g->val[v].producer;
+    for (int k = p->cons_off[prod]; k < p->cons_off[prod + 1]; k++) {
+        int c = p->cons[k];
+        const ir_node *n = &g->node[c];
+        int reads = 0;
+        for (int j = 0; j < n->nin && !reads; j++)
+            reads = n->in[j] == v;
+        if (!reads || fup_in_set(p, s, c)) continue;
+        if (!p->ncopies) return 1;
+        /* with copies: the owner of c reads v unless it runs prod too */
+        if (!p->dissolved[c] && (p->blk[c] < 0 || !fup_runs(p, p->blk[c], prod))) return 1;
+        for (int b = 0; b < p->nwb; b++)
+            if (p->wb[b].alive && b != s.b && fup_is_copy_in(p, b, c) && !fup_runs(p, b, prod))
+                return 1;
+    }
+    return 0;
+}
+
+int fup_produced_in(const fu_plan *p, nset s, int v)
+{
+    int prod = p->g->val[v].producer;
+    if (prod < 0 || p->g->val[v].kind != IR_VAL_NODE) return 0;
+    if (prod == s.extra) return 1;
+    if (s.b < 0) return 0;
+    const wblock *w = &p->wb[s.b];
+    if (p->blk[prod] == s.b && !p->dissolved[prod]) return 1;
+    for (int i = 0; i < w->recomp.n; i++)
+        if (w->recomp.v[i] == prod) return 1;
+    return 0;
+}
+
+/* Kernel arguments, bytes moved and FLOPs of the set as one kernel. */
+void fup_set_cost(fu_plan *p, nset s, int *nargs, double *bytes, double *flops, double *max_out)
+{
+    const ir_graph *g = p->g;
+    p->gen++;
+    int args = 0;
+    double by = 0, fl = 0, mo = 1;
+    FOR_SET(p, s, x, {
+        const ir_node *n = &g->node[x];
+        fl += p->flops[x];
+        for (int j = 0; j < n->nin; j++) {
+            int v = n->in[j];
+            if (v < 0 || fup_produced_in(p, s, v)) continue;
+            /* value stamps live past the node range */
+            int key = p->nn + v;
+            if (p->stamp[key] == p->gen) continue;
+            p->stamp[key] = p->gen;
+            by += fu_value_bytes(g, v);
+            if (!fup_is_scalar_const(p, v)) args++;
+        }
+        for (int j = 0; j < n->nout && fup_in_set(p, s, x); j++) {
+            int v = n->out[j];
+            if (v < 0) continue;
+            double nb = (double)dn_shape_numel(&g->val[v].shape);
+            if (nb > mo) mo = nb;
+            if (fup_leaves(p, s, v)) {
+                by += fu_value_bytes(g, v);
+                args++;
+            }
+        }
+    });
+    if (nargs) *nargs = args;
+    if (bytes) *bytes = by;
+    if (flops) *flops = fl;
+    if (max_out) *max_out = mo;
+}
+
+/* Would putting node c into block b make a cycle between blocks?  A path
+   that leaves b+c and comes back, through other blocks (all of whose
+   members' consumers are reachable once the block is entered) or through
+   nodes no block holds yet. */
+int fup_would_cycle(fu_plan *p, int b, int c)
+{
+    nset s = {b, c};
+    p->gen++;
+    int cap = p->nn + 4, sp = 0;
+    int *stack = malloc((size_t)cap * 4 * sizeof *stack);
+    if (!stack) abort();
+    cap *= 4;
+#define PUSH_CONSUMERS(x)                                                                          \
+    for (int k_ = p->cons_off[x]; k_ < p->cons_off[(x) + 1]; k_++) {                               \
+        int y_ = p->cons[k_];                                                                      \
+        if (p->stamp[y_] == p->gen) continue;                                                      \
+        if (sp == cap) {                                                                           \
+            cap *= 2;                                                                              \
+            stack = realloc(stack, (size_t)cap * sizeof *stack);                                   \
+            if (!stack) abort();                                                                   \
+        }                                                                                          \
+        stack[sp++] = y_;                                                                          \
+    }
+    FOR_SET(p, s, x, {
+        for (int k = p->cons_off[x]; k < p->cons_off[x + 1]; k++) {
+            int y = p->cons[k];
+            if (fup_in_set(p, s, y)) continue;
+            if (sp == cap) {
+                cap *= 2;
+                stack = realloc(stack, (size_t)cap * sizeof *stack);
+                if (!stack) abort();
+            }
+            stack[sp++] = y;
+        }
+    });
+    int cyc = 0;
+    while (sp > 0 && !cyc) {
+        int y = stack[--sp];
+        if (p->stamp[y] == p->gen) continue;
+        if (fup_in_set(p, s, y)) {
+            cyc = 1;
+            break;
+        }
+        p->stamp[y] = p->gen;
+        int yb = p->dissolved[y] ? -1 : p->blk[y];
+        if (yb >= 0 && yb != b) {
+            if (p->bstamp[yb] == p->gen) continue;
+            p->bstamp[yb] = p->gen;
+            const wblock *w = &p->wb[yb];
+            for (int i = 0; i < w->mem.n; i++) {
+                int z = w->mem.v[i];
+                p->stamp[z] = p->gen;
+                PUSH_CONSUMERS(z)
+            }
+            for (int i = 0; i < w->recomp.n; i++) {
+                int z = w->recomp.v[i];
+                PUSH_CONSUMERS(z)
+            }
+        } else {
+            PUSH_CONSUMERS(y)
+        }
+    }
+#undef PUSH_CONSUMERS
+    free(stack);
+    return cyc;
+}
+
+/* How many times a consumer node reads each element of value v: what
+   fusing recomputes per element of the producer.  A reduction or
+   contraction consumer (the top of the lattice: Conv, MatMul) is tiled by
+   the code generator: one load of an input element serves a whole tile of
+   outputs, so the producer is recomputed once per tile, not per output. */
+double fup_fanout(const fu_plan *p, int consumer, int v)
+{
+    const ir_graph *g = p->g;
+    double nv = (double)dn_shape_numel(&g->val[v].shape);
+    const ir_node *n = &g->node[consumer];
+    double no =
+        n->nout > 0 && n->out[0] >= 0 ? (double)dn_shape_numel(&g->val[n->out[0]].shape) : 0;
+    if (nv <= 0) return 1;
+    double r = no / nv, r2 = p->flops[consumer] / (2 * nv);
+    if (r2 > r) r = r2;
+    int top = 0;
+    for (int t = 0; t < fu_type_count(p->m); t++)
+        if (fup_level(p, t) > top) top = fup_level(p, t);
+    double tile = fu_profile_device(p->db)->tile;
+    if (fup_level(p, fu_decl_type(p->m, consumer)) == top && tile > 1) r /= tile;
+    return r > 1 ? r : 1;
+}
+
+/* "Conv[1,64,56,56]+Relu[1,64,56,56]": the profile database's key. */
+static void signature(const fu_plan *p, nset s, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    /* in topological order, so that the same block gets the same key */
+    int ids[64], m = 0;
+    FOR_SET(p, s, x, {
+        if (m < 64) ids[m++] = x;
+    });
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && p->pos[ids[j]] < p->pos[ids[j - 1]]; j--) {
+            int t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    for (int i = 0; i < m && k + 1 < n; i++) {
+        const ir_node *nd = &p->g->node[ids[i]];
+        char sh[128] = "[?]";
+        if (nd->nout > 0 && nd->out[0] >= 0)
+            dn_shape_str(&p->g->val[nd->out[0]].shape, sh, sizeof sh);
+        k += (size_t)snprintf(buf + k, n - k, "%s%s%s", i ? "+" : "", nd->op, sh);
+    }
+}
+
+/* Estimated (or measured) milliseconds of a set as one kernel. */
+double fup_set_ms(fu_plan *p, nset s, double extra_flops, int *measured)
+{
+    char sig[4096];
+    signature(p, s, sig, sizeof sig);
+    double ms;
+    if (fu_profile_lookup(p->db, sig, &ms))
+        return ms; /* a measurement includes any recomputation */
+    *measured = 0;
+    double by, fl;
+    fup_set_cost(p, s, NULL, &by, &fl, NULL);
+    return fu_estimate_ms(fu_profile_device(p->db), by, fl + extra_flops);
+}
