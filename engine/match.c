@@ -22,9 +22,11 @@
  * default on the node (docs/rules-language.md: "has its default" on the
  * left side), otherwise `Transpose(x)` would match every Transpose.
  *
- * Guards and computed attributes are evaluated here by eg_eval, over the
- * classes' analyses (dtype, shape, constant contents): the same builtins
- * as grammar/verify.c, which keeps its evaluator private. */
+ * Guards and computed attributes are evaluated by grammar/'s gm_eval,
+ * the evaluator `rules check` verifies rules with, over the classes'
+ * analyses (dtype, shape, constant contents, which guard_lookup and
+ * node_lookup hand it): a rule is applied under the meaning it was
+ * verified under. */
 #include "egraph_impl.h"
 
 #include <math.h>
@@ -35,547 +37,35 @@
 #define MAXIO_RHS 64
 
 /* ------------------------------------------------------------------ */
-/* Values                                                              */
+/* Attribute values                                                    */
 /* ------------------------------------------------------------------ */
 
-int eg_truth(const eg_val *v)
+/* gm_val_attr (grammar/eval.c) decides the conversion; the engine only
+   copies the result into its arena, where attributes live as long as the
+   e-graph. */
+int eg_val_attr(eg_arena *A, const gm_val *v, const char *name, int type, ir_attr *a, dn_err *e)
 {
-    if (v->kind == EV_FLOAT) return v->f != 0;
-    if (v->kind == EV_TENSOR) return 1;
-    if (v->kind == EV_ABSENT || v->kind == EV_NONE) return 0;
-    return v->i != 0;
-}
-
-void eg_attr_val(const ir_attr *a, eg_val *v)
-{
-    memset(v, 0, sizeof *v);
-    if (!a) {
-        v->kind = EV_ABSENT;
-        return;
-    }
-    switch (a->type) {
-    case IR_ATTR_INT:
-        v->kind = EV_INT;
-        v->i = a->i;
-        break;
-    case IR_ATTR_FLOAT:
-        v->kind = EV_FLOAT;
-        v->f = a->f;
-        break;
-    case IR_ATTR_STRING:
-        v->kind = EV_STR;
-        v->s = a->s ? a->s : "";
-        break;
-    case IR_ATTR_INTS:
-        v->kind = EV_INTS;
-        v->n = a->n < EG_MAXL ? a->n : EG_MAXL;
-        for (int i = 0; i < v->n; i++)
-            v->ints[i] = a->ints[i], v->floats[i] = (double)a->ints[i];
-        if (a->n > EG_MAXL) v->kind = EV_NONE; /* too long to reason about */
-        break;
-    case IR_ATTR_FLOATS:
-        v->kind = EV_FLOATS;
-        v->n = a->n < EG_MAXL ? a->n : EG_MAXL;
-        for (int i = 0; i < v->n; i++)
-            v->floats[i] = a->floats[i], v->ints[i] = (int64_t)a->floats[i];
-        if (a->n > EG_MAXL) v->kind = EV_NONE;
-        break;
-    case IR_ATTR_TENSOR:
-        v->kind = EV_TENSOR;
-        v->t = a->t;
-        break;
-    default:
-        v->kind = EV_NONE;
-    }
-}
-
-static int is_num(const eg_val *v)
-{
-    return v->kind == EV_INT || v->kind == EV_FLOAT || v->kind == EV_BOOL;
-}
-
-static double num(const eg_val *v)
-{
-    if (v->kind == EV_FLOAT) return v->f;
-    if (v->kind == EV_TENSOR)
-        return v->t.data && dn_shape_numel(&v->t.shape) > 0 ? dn_get(&v->t, 0) : NAN;
-    return (double)v->i;
-}
-
-static int to_ints(const eg_val *v, int64_t *out, int *n)
-{
-    if (v->kind == EV_INTS) {
-        memcpy(out, v->ints, (size_t)v->n * sizeof *out);
-        *n = v->n;
-        return 0;
-    }
-    if (v->kind == EV_TENSOR && v->t.data && !dn_dtype_is_float(v->t.dtype) &&
-        dn_shape_numel(&v->t.shape) <= EG_MAXL && dn_shape_numel(&v->t.shape) >= 0) {
-        *n = (int)dn_shape_numel(&v->t.shape);
-        for (int i = 0; i < *n; i++)
-            out[i] = dn_geti(&v->t, i);
-        return 0;
-    }
-    return -1;
-}
-
-static int want_tensor(const eg_val *v, const char *fn, dn_err *e)
-{
-    if (v->kind != EV_TENSOR) return dn_errf(e, "%s() takes a tensor", fn);
-    return 0;
-}
-
-static int want_data(const eg_val *v, const char *fn, dn_err *e)
-{
-    if (want_tensor(v, fn, e)) return -1;
-    if (!v->t.data) return dn_errf(e, "%s(): contents not known", fn);
-    return 0;
-}
-
-#define RES_BOOL(x) (*out = (eg_val){.kind = EV_BOOL, .i = (x)})
-#define RES_INT(x) (*out = (eg_val){.kind = EV_INT, .i = (x)})
-
-static int call(const gm_expr *e, eg_lookup_fn lk, void *ctx, eg_val *out, dn_err *err)
-{
-    eg_val a[3];
-    int na = e->nargs < 3 ? e->nargs : 3;
-    for (int i = 0; i < na; i++)
-        if (eg_eval(e->args[i], lk, ctx, &a[i], err)) return -1;
-    const char *f = e->str;
-    memset(out, 0, sizeof *out);
-    int64_t p[EG_MAXL], q[EG_MAXL];
-    int np = 0, nq = 0, rc = 0;
-    if (!strcmp(f, "rank")) {
-        if (!(rc = want_tensor(&a[0], f, err))) RES_INT(a[0].t.shape.rank);
-    } else if (!strcmp(f, "shape")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            if (a[0].t.shape.rank < 0 || a[0].t.shape.rank > EG_MAXL)
-                return dn_errf(err, "shape() of unknown rank");
-            out->kind = EV_INTS;
-            out->n = a[0].t.shape.rank;
-            for (int i = 0; i < out->n; i++)
-                out->ints[i] = a[0].t.shape.d[i], out->floats[i] = (double)out->ints[i];
-        }
-    } else if (!strcmp(f, "dim")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            int ax;
-            rc = dn_axis((int64_t)num(&a[1]), a[0].t.shape.rank, &ax, err);
-            if (!rc) RES_INT(a[0].t.shape.d[ax]);
-        }
-    } else if (!strcmp(f, "numel")) {
-        if (!(rc = want_tensor(&a[0], f, err))) RES_INT(dn_shape_numel(&a[0].t.shape));
-    } else if (!strcmp(f, "same_shape")) {
-        if (!(rc = want_tensor(&a[0], f, err)) && !(rc = want_tensor(&a[1], f, err)))
-            RES_BOOL(dn_shape_known(&a[0].t.shape) && dn_shape_eq(&a[0].t.shape, &a[1].t.shape));
-    } else if (!strcmp(f, "broadcasts_to")) {
-        if (!(rc = want_tensor(&a[0], f, err)) && !(rc = want_tensor(&a[1], f, err))) {
-            dn_shape s;
-            dn_err tmp;
-            int ok = dn_shape_known(&a[0].t.shape) && dn_shape_known(&a[1].t.shape) &&
-                     !dn_broadcast(&a[0].t.shape, &a[1].t.shape, &s, &tmp) &&
-                     dn_shape_eq(&s, &a[1].t.shape);
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "is_identity")) {
-        if ((rc = to_ints(&a[0], p, &np)))
-            dn_errf(err, "is_identity() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 0; i < np; i++)
-                ok &= p[i] == i;
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "compose")) {
-        if (to_ints(&a[0], p, &np) || to_ints(&a[1], q, &nq) || np != nq)
-            rc = dn_errf(err, "compose() takes two permutations of one length");
-        else {
-            out->kind = EV_INTS;
-            out->n = np;
-            for (int i = 0; i < np; i++) {
-                if (q[i] < 0 || q[i] >= np) {
-                    rc = dn_errf(err, "compose(): not a permutation");
-                    break;
-                }
-                out->ints[i] = p[q[i]];
-                out->floats[i] = (double)out->ints[i];
-            }
-        }
-    } else if (!strcmp(f, "inverse")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "inverse() takes a permutation");
-        else {
-            out->kind = EV_INTS;
-            out->n = np;
-            for (int i = 0; i < np; i++) {
-                if (p[i] < 0 || p[i] >= np) {
-                    rc = dn_errf(err, "inverse(): not a permutation");
-                    break;
-                }
-                out->ints[p[i]] = i;
-                out->floats[p[i]] = i;
-            }
-        }
-    } else if (!strcmp(f, "is_const")) {
-        if (!(rc = want_tensor(&a[0], f, err))) RES_BOOL(a[0].t.data != NULL);
-    } else if (!strcmp(f, "is_scalar")) {
-        if (!(rc = want_tensor(&a[0], f, err))) RES_BOOL(dn_shape_numel(&a[0].t.shape) == 1);
-    } else if (!strcmp(f, "positive") || !strcmp(f, "nonneg")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            int ok = a[0].t.data != NULL, pos = f[0] == 'p';
-            for (int64_t i = 0; ok && i < dn_shape_numel(&a[0].t.shape); i++) {
-                double x = dn_get(&a[0].t, i);
-                ok &= pos ? x > 0 : x >= 0;
-            }
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "len")) {
-        if (a[0].kind == EV_FLOATS)
-            RES_INT(a[0].n);
-        else if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "len() takes a list");
-        else
-            RES_INT(np);
-    } else if (!strcmp(f, "value")) {
-        if (!(rc = want_data(&a[0], f, err))) {
-            int64_t n = dn_shape_numel(&a[0].t.shape);
-            if (n < 1)
-                rc = dn_errf(err, "value() of an empty tensor");
-            else {
-                double x = dn_get(&a[0].t, 0);
-                for (int64_t i = 1; i < n; i++)
-                    if (dn_get(&a[0].t, i) != x) x = NAN;
-                *out = (eg_val){.kind = EV_FLOAT, .f = x};
-            }
-        }
-    } else if (!strcmp(f, "is_float")) {
-        if (!(rc = want_tensor(&a[0], f, err))) RES_BOOL(dn_dtype_is_float(a[0].t.dtype));
-    } else if (!strcmp(f, "dims_one")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            if (to_ints(&a[1], p, &np))
-                rc = dn_errf(err, "dims_one(x, axes) takes ints");
-            else {
-                int ok = 1;
-                for (int i = 0; i < np && !rc; i++) {
-                    int ax;
-                    if ((rc = dn_axis(p[i], a[0].t.shape.rank, &ax, err))) break;
-                    ok &= a[0].t.shape.d[ax] == 1;
-                }
-                if (!rc) RES_BOOL(ok);
-            }
-        }
-    } else if (!strcmp(f, "max") || !strcmp(f, "min")) {
-        double x = num(&a[0]), y = num(&a[1]);
-        double m = (f[1] == 'a') ? (x > y ? x : y) : (x < y ? x : y);
-        if (a[0].kind == EV_INT && a[1].kind == EV_INT)
-            RES_INT((int64_t)m);
-        else
-            *out = (eg_val){.kind = EV_FLOAT, .f = m};
-    } else if (!strcmp(f, "prod")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "prod() takes ints");
-        else {
-            int64_t m = 1;
-            for (int i = 0; i < np; i++)
-                m *= p[i];
-            RES_INT(m);
-        }
-    } else if (!strcmp(f, "sorted")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "sorted() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 1; i < np; i++)
-                ok &= p[i - 1] < p[i];
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "contains")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "contains() takes ints");
-        else {
-            int ok = 0;
-            for (int i = 0; i < np; i++)
-                ok |= p[i] == (int64_t)num(&a[1]);
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "last_axes")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "last_axes() takes ints");
-        else {
-            int64_t r = (int64_t)num(&a[1]);
-            int ok = np > 0;
-            for (int i = 0; i < np; i++) {
-                int64_t x = p[i] < 0 ? p[i] + r : p[i];
-                ok &= x == r - np + i;
-            }
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "same_elems")) {
-        if (to_ints(&a[0], p, &np) || to_ints(&a[1], q, &nq))
-            rc = dn_errf(err, "same_elems() takes ints");
-        else {
-            int ok = np == nq;
-            for (int i = 0; i < np && ok; i++)
-                ok &= p[i] == q[i];
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "all_zero")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "all_zero() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 0; i < np; i++)
-                ok &= p[i] == 0;
-            RES_BOOL(ok);
-        }
-    } else if (!strcmp(f, "covers")) {
-        int64_t ax[EG_MAXL];
-        int nax = 0;
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            if (to_ints(&a[1], p, &np) || to_ints(&a[2], ax, &nax) || np != nax)
-                rc = dn_errf(err, "covers(x, ends, axes) takes two int lists of one length");
-            else {
-                int ok = 1;
-                for (int i = 0; i < np && !rc; i++) {
-                    int k;
-                    if ((rc = dn_axis(ax[i], a[0].t.shape.rank, &k, err))) break;
-                    ok &= a[0].t.shape.d[k] >= 0 && p[i] >= a[0].t.shape.d[k];
-                }
-                if (!rc) RES_BOOL(ok);
-            }
-        }
-    } else if (!strcmp(f, "expand_is_noop")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            if (to_ints(&a[1], p, &np) || np > DN_MAX_RANK)
-                rc = dn_errf(err, "expand_is_noop(x, shape) takes ints");
-            else {
-                dn_shape s = dn_shape_make(np, p), o;
-                dn_err tmp;
-                int ok = dn_shape_known(&a[0].t.shape) &&
-                         !dn_broadcast(&a[0].t.shape, &s, &o, &tmp) &&
-                         dn_shape_eq(&o, &a[0].t.shape);
-                RES_BOOL(ok);
-            }
-        }
-    } else
-        rc = dn_errf(err, "unknown function %s", f);
-    return rc;
-}
-
-static int equal(const eg_val *a, const eg_val *b)
-{
-    if (is_num(a) && is_num(b)) return num(a) == num(b);
-    if (a->kind == EV_STR && b->kind == EV_STR) return !strcmp(a->s, b->s);
-    if (a->kind == EV_FLOATS || b->kind == EV_FLOATS) {
-        if ((a->kind != EV_FLOATS && a->kind != EV_INTS) ||
-            (b->kind != EV_FLOATS && b->kind != EV_INTS))
-            return 0;
-        if (a->n != b->n) return 0;
-        for (int i = 0; i < a->n; i++)
-            if (a->floats[i] != b->floats[i]) return 0;
-        return 1;
-    }
-    int64_t p[EG_MAXL], q[EG_MAXL];
-    int np, nq;
-    if (!to_ints(a, p, &np) && !to_ints(b, q, &nq)) {
-        if (np != nq) return 0;
-        for (int i = 0; i < np; i++)
-            if (p[i] != q[i]) return 0;
-        return 1;
+    int64_t ints[GM_MAXL];
+    float floats[GM_MAXL];
+    if (gm_val_attr(v, name, type, a, ints, floats, e)) return -1;
+    if (type == IR_ATTR_STRING) {
+        a->s = eg_strdup(A, a->s);
+    } else if (type == IR_ATTR_INTS) {
+        a->ints = eg_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->ints);
+        memcpy(a->ints, ints, (size_t)a->n * sizeof *ints);
+    } else if (type == IR_ATTR_FLOATS) {
+        a->floats = eg_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->floats);
+        memcpy(a->floats, floats, (size_t)a->n * sizeof *floats);
     }
     return 0;
-}
-
-int eg_eval(const gm_expr *e, eg_lookup_fn lk, void *ctx, eg_val *out, dn_err *err)
-{
-    memset(out, 0, sizeof *out);
-    switch (e->kind) {
-    case GM_NUM:
-        if (e->is_int)
-            *out = (eg_val){.kind = EV_INT, .i = e->inum};
-        else
-            *out = (eg_val){.kind = EV_FLOAT, .f = e->num};
-        return 0;
-    case GM_STR:
-        *out = (eg_val){.kind = EV_STR, .s = e->str};
-        return 0;
-    case GM_NAME:
-        if (lk && lk(ctx, e->str, out) == 0) {
-            if (out->kind == EV_ABSENT) return dn_errf(err, "'%s' is not set", e->str);
-            return 0;
-        }
-        if (!strcmp(e->str, "true") || !strcmp(e->str, "false"))
-            *out = (eg_val){.kind = EV_BOOL, .i = e->str[0] == 't'};
-        else if (!strcmp(e->str, "nan"))
-            *out = (eg_val){.kind = EV_FLOAT, .f = NAN};
-        else if (!strcmp(e->str, "inf"))
-            *out = (eg_val){.kind = EV_FLOAT, .f = INFINITY};
-        else if (dn_dtype_parse(e->str) != DN_UNDEF)
-            *out = (eg_val){.kind = EV_STR, .s = e->str};
-        else
-            return dn_errf(err, "'%s' has no value", e->str);
-        return 0;
-    case GM_CALL:
-        return call(e, lk, ctx, out, err);
-    case GM_LIST: {
-        int isf = 0;
-        if (e->nargs > EG_MAXL) return dn_errf(err, "list longer than %d", EG_MAXL);
-        eg_val it;
-        out->n = e->nargs;
-        for (int i = 0; i < e->nargs; i++) {
-            if (eg_eval(e->args[i], lk, ctx, &it, err)) return -1;
-            if (it.kind == EV_FLOAT)
-                isf = 1;
-            else if (it.kind != EV_INT)
-                return dn_errf(err, "a list holds numbers");
-            out->ints[i] = it.kind == EV_INT ? it.i : (int64_t)it.f;
-            out->floats[i] = num(&it);
-        }
-        out->kind = isf ? EV_FLOATS : EV_INTS;
-        return 0;
-    }
-    case GM_UNARY: {
-        eg_val a;
-        if (eg_eval(e->args[0], lk, ctx, &a, err)) return -1;
-        if (e->op == '!')
-            *out = (eg_val){.kind = EV_BOOL, .i = !eg_truth(&a)};
-        else if (a.kind == EV_INT)
-            *out = (eg_val){.kind = EV_INT, .i = -a.i};
-        else if (a.kind == EV_FLOAT)
-            *out = (eg_val){.kind = EV_FLOAT, .f = -a.f};
-        else if (a.kind == EV_INTS || a.kind == EV_FLOATS) {
-            *out = a;
-            for (int i = 0; i < a.n; i++)
-                out->ints[i] = -a.ints[i], out->floats[i] = -a.floats[i];
-        } else
-            return dn_errf(err, "'-' of a non-number");
-        return 0;
-    }
-    case GM_BINARY: {
-        eg_val a, b;
-        if (eg_eval(e->args[0], lk, ctx, &a, err)) return -1;
-        if (e->op == GM_OP_AND && !eg_truth(&a)) {
-            *out = (eg_val){.kind = EV_BOOL, .i = 0};
-            return 0;
-        }
-        if (e->op == GM_OP_OR && eg_truth(&a)) {
-            *out = (eg_val){.kind = EV_BOOL, .i = 1};
-            return 0;
-        }
-        if (eg_eval(e->args[1], lk, ctx, &b, err)) return -1;
-        if (e->op == GM_OP_AND || e->op == GM_OP_OR) {
-            *out = (eg_val){.kind = EV_BOOL, .i = eg_truth(&b)};
-            return 0;
-        }
-        if (e->op == GM_OP_EQ) {
-            *out = (eg_val){.kind = EV_BOOL, .i = equal(&a, &b)};
-            return 0;
-        }
-        if (e->op == GM_OP_NE) {
-            *out = (eg_val){.kind = EV_BOOL, .i = !equal(&a, &b)};
-            return 0;
-        }
-        if (a.kind == EV_TENSOR && a.t.data && dn_shape_numel(&a.t.shape) == 1)
-            a = (eg_val){.kind = EV_FLOAT, .f = num(&a)};
-        if (b.kind == EV_TENSOR && b.t.data && dn_shape_numel(&b.t.shape) == 1)
-            b = (eg_val){.kind = EV_FLOAT, .f = num(&b)};
-        if (!is_num(&a) || !is_num(&b)) return dn_errf(err, "arithmetic on a non-number");
-        double x = num(&a), y = num(&b);
-        int ints = a.kind != EV_FLOAT && b.kind != EV_FLOAT;
-        switch (e->op) {
-        case '<':
-            RES_BOOL(x < y);
-            break;
-        case '>':
-            RES_BOOL(x > y);
-            break;
-        case GM_OP_LE:
-            RES_BOOL(x <= y);
-            break;
-        case GM_OP_GE:
-            RES_BOOL(x >= y);
-            break;
-        case '+':
-            *out = ints ? (eg_val){.kind = EV_INT, .i = a.i + b.i}
-                        : (eg_val){.kind = EV_FLOAT, .f = x + y};
-            break;
-        case '-':
-            *out = ints ? (eg_val){.kind = EV_INT, .i = a.i - b.i}
-                        : (eg_val){.kind = EV_FLOAT, .f = x - y};
-            break;
-        case '*':
-            *out = ints ? (eg_val){.kind = EV_INT, .i = a.i * b.i}
-                        : (eg_val){.kind = EV_FLOAT, .f = x * y};
-            break;
-        case '/':
-            if (ints && b.i == 0) return dn_errf(err, "division by zero");
-            *out = ints ? (eg_val){.kind = EV_INT, .i = a.i / b.i}
-                        : (eg_val){.kind = EV_FLOAT, .f = x / y};
-            break;
-        case '%':
-            if (!ints || b.i == 0) return dn_errf(err, "'%%' takes nonzero integers");
-            RES_INT(a.i % b.i);
-            break;
-        default:
-            return dn_errf(err, "bad operator");
-        }
-        return 0;
-    }
-    default:
-        return dn_errf(err, "cannot evaluate this expression");
-    }
-}
-
-int eg_val_attr(eg_arena *A, const eg_val *v, const char *name, int type, ir_attr *a, dn_err *e)
-{
-    memset(a, 0, sizeof *a);
-    a->name = (char *)name;
-    a->type = type;
-    switch (type) {
-    case IR_ATTR_INT:
-        if (!is_num(v)) return dn_errf(e, "attribute %s needs an int", name);
-        a->i = (int64_t)num(v);
-        return 0;
-    case IR_ATTR_FLOAT:
-        if (!is_num(v) && !(v->kind == EV_TENSOR && v->t.data))
-            return dn_errf(e, "attribute %s needs a float", name);
-        a->f = (float)num(v);
-        return 0;
-    case IR_ATTR_STRING:
-        if (v->kind != EV_STR) return dn_errf(e, "attribute %s needs a string", name);
-        a->s = eg_strdup(A, v->s);
-        return 0;
-    case IR_ATTR_INTS:
-    case IR_ATTR_FLOATS: {
-        int64_t p[EG_MAXL];
-        int n = 0;
-        if (v->kind == EV_FLOATS) {
-            n = v->n;
-            for (int i = 0; i < n; i++)
-                p[i] = (int64_t)v->floats[i];
-        } else if (to_ints(v, p, &n))
-            return dn_errf(e, "attribute %s needs a list", name);
-        a->n = n;
-        if (type == IR_ATTR_INTS) {
-            a->ints = eg_alloc(A, (size_t)(n ? n : 1) * sizeof *a->ints);
-            memcpy(a->ints, p, (size_t)n * sizeof *p);
-        } else {
-            a->floats = eg_alloc(A, (size_t)(n ? n : 1) * sizeof *a->floats);
-            for (int i = 0; i < n; i++)
-                a->floats[i] = (float)(v->kind == EV_FLOATS ? v->floats[i] : (double)p[i]);
-        }
-        return 0;
-    }
-    default:
-        return dn_errf(e, "attribute %s: unsupported type", name);
-    }
 }
 
 const ir_attr *eg_default_attr(eg_arena *A, const gm_attrdecl *d)
 {
     if (!d || !d->dflt) return NULL;
-    eg_val v;
+    gm_val v;
     dn_err e;
-    if (eg_eval(d->dflt, NULL, NULL, &v, &e)) return NULL;
+    if (gm_eval(d->dflt, NULL, NULL, &v, &e)) return NULL;
     ir_attr *a = eg_alloc(A, sizeof *a);
     if (eg_val_attr(A, &v, d->name, d->type, a, &e)) return NULL;
     a->name = eg_strdup(A, d->name);
@@ -601,39 +91,39 @@ static const gm_attrdecl *find_attrdecl(const gm_opdecl *d, const char *name)
     return NULL;
 }
 
-static int default_val(const gm_attrdecl *ad, eg_val *out)
+static int default_val(const gm_attrdecl *ad, gm_val *out)
 {
     dn_err e;
     if (!ad || !ad->dflt) {
         memset(out, 0, sizeof *out);
-        out->kind = EV_ABSENT;
+        out->kind = GM_V_ABSENT;
         return 0;
     }
-    return eg_eval(ad->dflt, NULL, NULL, out, &e);
+    return gm_eval(ad->dflt, NULL, NULL, out, &e);
 }
 
-static int node_lookup(void *ctx, const char *name, eg_val *out)
+static int node_lookup(void *ctx, const char *name, gm_val *out)
 {
     node_env *N = ctx;
     memset(out, 0, sizeof *out);
     if (!strcmp(name, "out") && N->out) {
-        out->kind = EV_TENSOR;
+        out->kind = GM_V_TENSOR;
         out->t = *N->out;
         return 0;
     }
     for (int i = 0; N->decl && i < N->decl->nparams; i++)
         if (!strcmp(N->decl->params[i].name, name)) {
             if (i >= N->nin || !N->in[i]) {
-                out->kind = EV_ABSENT;
+                out->kind = GM_V_ABSENT;
                 return 0;
             }
-            out->kind = EV_TENSOR;
+            out->kind = GM_V_TENSOR;
             out->t = *N->in[i];
             return 0;
         }
     const ir_attr *a = ir_attr_get(N->n, name);
     if (a) {
-        eg_attr_val(a, out);
+        gm_attr_val(a, out);
         return 0;
     }
     const gm_attrdecl *ad = find_attrdecl(N->decl, name);
@@ -650,12 +140,12 @@ void eg_node_cost(const gm_opdecl *decl, const ir_node *n, const dn_tensor *cons
     *bytes = 8 * ne;
     if (!decl) return;
     node_env N = {decl, n, in, nin, out};
-    eg_val v;
+    gm_val v;
     dn_err e;
-    if (decl->flops && !eg_eval(decl->flops, node_lookup, &N, &v, &e) && is_num(&v))
-        *flops = num(&v);
-    if (decl->bytes && !eg_eval(decl->bytes, node_lookup, &N, &v, &e) && is_num(&v))
-        *bytes = num(&v);
+    if (decl->flops && !gm_eval(decl->flops, node_lookup, &N, &v, &e) && gm_val_is_num(&v))
+        *flops = gm_val_num(&v);
+    if (decl->bytes && !gm_eval(decl->bytes, node_lookup, &N, &v, &e) && gm_val_is_num(&v))
+        *bytes = gm_val_num(&v);
     if (!(*flops >= 0)) *flops = 0;
     if (!(*bytes >= 0)) *bytes = 0;
 }
@@ -672,7 +162,7 @@ typedef struct body_ctx {
     int depth;
 } body_ctx;
 
-static int body_lookup(void *ctx, const char *name, eg_val *out)
+static int body_lookup(void *ctx, const char *name, gm_val *out)
 {
     body_ctx *B = ctx;
     node_env N = {B->decl, B->n, B->in, B->nin, NULL};
@@ -692,18 +182,18 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
         return 0;
     }
     if (e->kind == GM_NAME) {
-        eg_val v;
-        if (body_lookup(B, e->str, &v) || v.kind == EV_ABSENT)
+        gm_val v;
+        if (body_lookup(B, e->str, &v) || v.kind == GM_V_ABSENT)
             return dn_errf(err, "'%s' has no value", e->str);
-        if (v.kind == EV_TENSOR) {
+        if (v.kind == GM_V_TENSOR) {
             *out = v.t;
             return 0;
         }
-        if (!is_num(&v)) return dn_errf(err, "'%s' is not a tensor", e->str);
+        if (!gm_val_is_num(&v)) return dn_errf(err, "'%s' is not a tensor", e->str);
         out->dtype = dtype ? dtype : DN_F32;
         out->shape = dn_shape_make(0, NULL);
         out->data = eg_alloc(B->A, 8);
-        dn_set(out, 0, num(&v));
+        dn_set(out, 0, gm_val_num(&v));
         return 0;
     }
     if (e->kind != GM_APP) return dn_errf(err, "cannot infer this term");
@@ -737,16 +227,11 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
     ir_attr *attrs = eg_alloc(B->A, (size_t)(e->nattrs + 1) * sizeof *attrs);
     int na = 0;
     for (int i = 0; i < e->nattrs; i++) {
-        eg_val v;
-        if (eg_eval(e->attrs[i].value, body_lookup, B, &v, err)) return -1;
-        if (v.kind == EV_ABSENT) continue;
+        gm_val v;
+        if (gm_eval(e->attrs[i].value, body_lookup, B, &v, err)) return -1;
+        if (v.kind == GM_V_ABSENT) continue;
         const gm_attrdecl *ad = find_attrdecl(od, e->attrs[i].name);
-        int type = ad                    ? ad->type
-                   : v.kind == EV_INT    ? IR_ATTR_INT
-                   : v.kind == EV_FLOAT  ? IR_ATTR_FLOAT
-                   : v.kind == EV_STR    ? IR_ATTR_STRING
-                   : v.kind == EV_FLOATS ? IR_ATTR_FLOATS
-                                         : IR_ATTR_INTS;
+        int type = ad ? ad->type : gm_val_attr_type(&v);
         if (eg_val_attr(B->A, &v, e->attrs[i].name, type, &attrs[na], err)) return -1;
         na++;
     }
@@ -812,7 +297,7 @@ enum { A_LIT, A_VAR, A_VAREQ };
 typedef struct attrspec {
     const char *name;
     int mode; /* A_LIT: compare with lit; A_VAR: bind areg; A_VAREQ: compare with areg */
-    eg_val lit;
+    gm_val lit;
     int areg;
     const ir_attr *dflt; /* the declared default, or NULL */
 } attrspec;
@@ -1032,7 +517,7 @@ static void comp_term(comp *C, const gm_expr *e, int reg, int preg, int out0_, i
         } else {
             s->mode = A_LIT;
             dn_err tmp;
-            if (eg_eval(x, NULL, NULL, &s->lit, &tmp)) {
+            if (gm_eval(x, NULL, NULL, &s->lit, &tmp)) {
                 C->bad = 1;
                 dn_errf(C->e, "%s: rule '%s': attribute %s: %s", C->r->loc, C->r->name, s->name,
                         tmp.msg);
@@ -1210,7 +695,7 @@ typedef struct guard_env {
     const ir_attr *const *areg;
 } guard_env;
 
-static int guard_lookup(void *ctx, const char *name, eg_val *out)
+static int guard_lookup(void *ctx, const char *name, gm_val *out)
 {
     guard_env *G = ctx;
     memset(out, 0, sizeof *out);
@@ -1219,25 +704,25 @@ static int guard_lookup(void *ctx, const char *name, eg_val *out)
             if (G->r->var_kind[i] == 1) {
                 int c = G->reg[G->r->var_reg[i]];
                 if (c < 0) {
-                    out->kind = EV_ABSENT;
+                    out->kind = GM_V_ABSENT;
                     return 0;
                 }
-                out->kind = EV_TENSOR;
+                out->kind = GM_V_TENSOR;
                 eg_class_view(G->M->E, c, &out->t);
             } else
-                eg_attr_val(G->areg[G->r->var_reg[i]], out);
+                gm_attr_val(G->areg[G->r->var_reg[i]], out);
             return 0;
         }
     return -1;
 }
 
-static int val_eq_attr(const eg_val *lit, const ir_attr *a)
+static int val_eq_attr(const gm_val *lit, const ir_attr *a)
 {
-    eg_val v;
-    eg_attr_val(a, &v);
-    if (v.kind == EV_ABSENT) return 0;
-    if (a->type == IR_ATTR_FLOAT && is_num(lit)) return (float)num(lit) == a->f;
-    return equal(lit, &v);
+    gm_val v;
+    gm_attr_val(a, &v);
+    if (v.kind == GM_V_ABSENT) return 0;
+    if (a->type == IR_ATTR_FLOAT && gm_val_is_num(lit)) return (float)gm_val_num(lit) == a->f;
+    return gm_val_eq(lit, &v);
 }
 
 static int attrs_ok(eg_matcher *M, const instr *I, const eg_node *n)
@@ -1258,10 +743,10 @@ static int attrs_ok(eg_matcher *M, const instr *I, const eg_node *n)
             if (!a || !b) {
                 if (a != b) return 0;
             } else {
-                eg_val x, y;
-                eg_attr_val(a, &x);
-                eg_attr_val(b, &y);
-                if (!equal(&x, &y)) return 0;
+                gm_val x, y;
+                gm_attr_val(a, &x);
+                gm_attr_val(b, &y);
+                if (!gm_val_eq(&x, &y)) return 0;
             }
         }
     }
@@ -1278,8 +763,8 @@ static int attrs_ok(eg_matcher *M, const instr *I, const eg_node *n)
                 found = 1;
                 const ir_attr *dflt = I->decl_dflt[d];
                 if (!dflt) return 0;
-                eg_val x;
-                eg_attr_val(dflt, &x);
+                gm_val x;
+                gm_attr_val(dflt, &x);
                 if (!val_eq_attr(&x, a)) return 0;
             }
         if (!found) return 0;
@@ -1336,9 +821,9 @@ static void yield(eg_matcher *M, int rule)
     }
     if (r->src->guard) {
         guard_env G = {M, r, M->reg, M->areg};
-        eg_val v;
+        gm_val v;
         dn_err tmp;
-        if (eg_eval(r->src->guard, guard_lookup, &G, &v, &tmp) || !eg_truth(&v)) return;
+        if (gm_eval(r->src->guard, guard_lookup, &G, &v, &tmp) || !gm_truth(&v)) return;
     }
     M->count[rule]++;
     eg_matches *o = M->out;
@@ -1537,10 +1022,10 @@ static int inst(inst_ctx *X, const gm_expr *e, int dtype, dn_err *err)
             int c = X->m->reg[X->r->var_reg[k]];
             return c >= 0 ? eg_find(E, c) : -1;
         }
-        eg_val a;
-        eg_attr_val(X->m->areg[X->r->var_reg[k]], &a);
-        if (!is_num(&a)) return dn_errf(err, "'%s' is not a number", e->str), -2;
-        return scalar_const(E, num(&a), dtype ? dtype : X->root_dtype);
+        gm_val a;
+        gm_attr_val(X->m->areg[X->r->var_reg[k]], &a);
+        if (!gm_val_is_num(&a)) return dn_errf(err, "'%s' is not a number", e->str), -2;
+        return scalar_const(E, gm_val_num(&a), dtype ? dtype : X->root_dtype);
     }
     if (e->kind == GM_OMIT) return -1;
     if (e->kind != GM_APP) return dn_errf(err, "cannot build this term"), -2;
@@ -1576,8 +1061,8 @@ static int inst(inst_ctx *X, const gm_expr *e, int dtype, dn_err *err)
                 attrs[na] = *a;
                 attrs[na].name = (char *)av->name;
                 if (ad && ad->type != a->type) {
-                    eg_val val;
-                    eg_attr_val(a, &val);
+                    gm_val val;
+                    gm_attr_val(a, &val);
                     if (eg_val_attr(&E->arena, &val, av->name, ad->type, &attrs[na], err))
                         return -2;
                 }
@@ -1586,14 +1071,9 @@ static int inst(inst_ctx *X, const gm_expr *e, int dtype, dn_err *err)
             }
         }
         guard_env G = {X->M, X->r, X->m->reg, X->m->areg};
-        eg_val val;
-        if (eg_eval(x, guard_lookup, &G, &val, err)) return -2;
-        int type = ad                      ? ad->type
-                   : val.kind == EV_INT    ? IR_ATTR_INT
-                   : val.kind == EV_FLOAT  ? IR_ATTR_FLOAT
-                   : val.kind == EV_STR    ? IR_ATTR_STRING
-                   : val.kind == EV_FLOATS ? IR_ATTR_FLOATS
-                                           : IR_ATTR_INTS;
+        gm_val val;
+        if (gm_eval(x, guard_lookup, &G, &val, err)) return -2;
+        int type = ad ? ad->type : gm_val_attr_type(&val);
         if (eg_val_attr(&E->arena, &val, av->name, type, &attrs[na], err)) return -2;
         na++;
     }

@@ -303,6 +303,79 @@ ir_graph *gm_graph_parse(const char *name, const char *text, size_t len, gm_diag
 ir_graph *gm_graph_read(const char *path, gm_diags *d);
 
 /* ------------------------------------------------------------------ */
+/* Expressions: evaluation (eval.c)                                     */
+/* ------------------------------------------------------------------ */
+
+/* The one evaluator of guards, computed attributes and costs, with every
+   builtin of docs/rules-language.md.  `rules check` (verify.c) and the
+   e-graph engine (engine/match.c, extract.c) both call it, so a rule is
+   applied under exactly the meaning it was verified under; they differ
+   only in how names get values (a gm_lookup_fn). */
+
+#define GM_MAXL 16 /* longest list value (pads of a 3-D conv: 6; room to spare) */
+
+enum {
+    GM_V_NONE,   /* no usable value (e.g. a list longer than GM_MAXL) */
+    GM_V_TENSOR, /* t: dtype and shape (dims may be unknown); t.data NULL: contents unknown */
+    GM_V_INT,    /* i */
+    GM_V_FLOAT,  /* f */
+    GM_V_INTS,   /* ints[0..n) (floats[] kept in step by eval.c, not relied on) */
+    GM_V_FLOATS, /* floats[0..n) (ints[] likewise) */
+    GM_V_STR,    /* s; also dtype names (f32 ...) */
+    GM_V_BOOL,   /* i: 0 or 1 */
+    GM_V_ABSENT, /* an optional input or attribute that is not there */
+};
+
+/* A value.  It never owns memory: a tensor is a view of the caller's, a
+   string points into the AST or into an attribute. */
+typedef struct gm_val {
+    int kind; /* GM_V_* */
+    dn_tensor t;
+    int64_t i;
+    double f;
+    int n;
+    int64_t ints[GM_MAXL];
+    double floats[GM_MAXL];
+    const char *s;
+} gm_val;
+
+/* The value of a variable: 0 with *out set (GM_V_ABSENT is allowed: using
+   it is then an error), or -1 when name is not the caller's, after which
+   the words true, false, nan, inf and the dtype names are tried. */
+typedef int (*gm_lookup_fn)(void *ctx, const char *name, gm_val *out);
+
+/* Evaluates e; lk may be NULL (literals only, e.g. declared defaults).
+   -1 with a message in err when e has no value (a wrong type, a builtin
+   that does not apply, an unknown name). */
+int gm_eval(const gm_expr *e, gm_lookup_fn lk, void *ctx, gm_val *out, dn_err *err);
+/* A guard's verdict: nonzero numbers and every tensor are true; absent
+   and unusable values are false. */
+int gm_truth(const gm_val *v);
+/* `==` of the language: numbers by value, strings by text, lists (int or
+   float, or an integer tensor of known contents) elementwise. */
+int gm_val_eq(const gm_val *a, const gm_val *b);
+/* int, float or bool */
+int gm_val_is_num(const gm_val *v);
+/* A number's value (the first element of a tensor of known contents,
+   else NaN for a tensor). */
+double gm_val_num(const gm_val *v);
+/* An int list, or an integer tensor of known contents and at most
+   GM_MAXL elements, into out (GM_MAXL room); -1 otherwise. */
+int gm_val_ints(const gm_val *v, int64_t *out, int *n);
+
+/* An attribute's value (GM_V_ABSENT for NULL; GM_V_NONE for lists longer
+   than GM_MAXL and string lists). */
+void gm_attr_val(const ir_attr *a, gm_val *v);
+/* The attribute type a value takes when no declaration gives one. */
+int gm_val_attr_type(const gm_val *v);
+/* v as an attribute of IR_ATTR_* type `type` called name.  Lists are
+   written to ints or floats (caller storage, GM_MAXL elements) and
+   out->ints / out->floats point there; out->s points at v->s: the caller
+   copies what it keeps.  -1 with a message when v does not convert. */
+int gm_val_attr(const gm_val *v, const char *name, int type, ir_attr *out, int64_t *ints,
+                float *floats, dn_err *err);
+
+/* ------------------------------------------------------------------ */
 /* Numerical verification (verify.c) and the text dump (show.c)         */
 /* ------------------------------------------------------------------ */
 

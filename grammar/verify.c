@@ -37,25 +37,12 @@
 /* Values                                                              */
 /* ------------------------------------------------------------------ */
 
-#define MAXL 16 /* longest attribute list (pads of a 3-D conv: 6; room to spare) */
-
-enum { RV_NONE, RV_TENSOR, RV_INT, RV_FLOAT, RV_INTS, RV_FLOATS, RV_STR, RV_BOOL };
-
-typedef struct rv {
-    int kind;
-    dn_tensor t; /* RV_TENSOR: owned */
-    int64_t i;   /* RV_INT, RV_BOOL */
-    double f;
-    int n;
-    int64_t ints[MAXL];
-    double floats[MAXL];
-    const char *s;
-} rv;
-
-static void rv_free(rv *v)
+/* A variable's value is a gm_val (grammar.h); unlike the evaluator's own
+   values, a variable's tensor owns its data (var_free releases it). */
+static void var_free(gm_val *v)
 {
-    if (v->kind == RV_TENSOR) dn_tensor_free(&v->t);
-    v->kind = RV_NONE;
+    if (v->kind == GM_V_TENSOR) dn_tensor_free(&v->t);
+    v->kind = GM_V_NONE;
 }
 
 static int copy_tensor(const dn_tensor *src, dn_tensor *dst, dn_err *e)
@@ -114,7 +101,7 @@ typedef struct rvar {
     int atype;        /* attributes: IR_ATTR_* */
     const char *attr; /* attributes: the attribute's name (perm, axis, ...) */
     int positive;     /* data in [0.5, 2] */
-    rv val;           /* the current instance's value */
+    gm_val val;       /* the current instance's value (a tensor owns its data) */
     int set;
 } rvar;
 
@@ -193,447 +180,33 @@ static void mark_positive(vctx *V, const gm_expr *e)
 /* Expressions: guards and computed attributes                         */
 /* ------------------------------------------------------------------ */
 
-static int eval_expr(vctx *V, const gm_expr *e, rv *out, dn_err *err);
-
-static int want_tensor(const rv *v, const char *fn, dn_err *e)
+/* Guards and computed attributes go through gm_eval (eval.c), the same
+   evaluator the e-graph engine applies rules with; here every variable
+   has a value, every tensor its contents. */
+static int var_lookup(void *ctx, const char *name, gm_val *out)
 {
-    if (v->kind != RV_TENSOR) return dn_errf(e, "%s() takes a tensor", fn);
+    rvar *x = find(ctx, name);
+    if (!x || !x->set) return -1;
+    *out = x->val; /* a view: the variable keeps its tensor */
     return 0;
 }
 
-static int to_ints(const rv *v, int64_t *out, int *n)
+static int eval_expr(vctx *V, const gm_expr *e, gm_val *out, dn_err *err)
 {
-    if (v->kind == RV_INTS) {
-        memcpy(out, v->ints, (size_t)v->n * sizeof *out);
-        *n = v->n;
-        return 0;
-    }
-    if (v->kind == RV_TENSOR && !dn_dtype_is_float(v->t.dtype) &&
-        dn_shape_numel(&v->t.shape) <= MAXL) {
-        *n = (int)dn_shape_numel(&v->t.shape);
-        for (int i = 0; i < *n; i++)
-            out[i] = dn_geti(&v->t, i);
-        return 0;
-    }
-    return -1;
+    return gm_eval(e, var_lookup, V, out, err);
 }
 
-static double num(const rv *v)
+/* An evaluated value made fit to be a variable's: a tensor gets its own
+   copy, since values from gm_eval are views of other variables. */
+static int own(gm_val *v, dn_err *err)
 {
-    if (v->kind == RV_FLOAT) return v->f;
-    if (v->kind == RV_TENSOR) return dn_get(&v->t, 0);
-    return (double)v->i;
-}
-
-static int is_num(const rv *v)
-{
-    return v->kind == RV_INT || v->kind == RV_FLOAT || v->kind == RV_BOOL;
-}
-
-static int call(vctx *V, const gm_expr *e, rv *out, dn_err *err)
-{
-    rv a[3];
-    memset(a, 0, sizeof a);
-    int na = e->nargs < 3 ? e->nargs : 3, rc = 0;
-    for (int i = 0; i < na; i++)
-        if (eval_expr(V, e->args[i], &a[i], err)) {
-            for (int k = 0; k < i; k++)
-                rv_free(&a[k]);
-            return -1;
-        }
-    const char *f = e->str;
-    memset(out, 0, sizeof *out);
-    int64_t p[MAXL], q[MAXL];
-    int np = 0, nq = 0;
-    if (!strcmp(f, "rank")) {
-        if (!(rc = want_tensor(&a[0], f, err))) *out = (rv){.kind = RV_INT, .i = a[0].t.shape.rank};
-    } else if (!strcmp(f, "shape")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            out->kind = RV_INTS;
-            out->n = a[0].t.shape.rank;
-            for (int i = 0; i < out->n; i++)
-                out->ints[i] = a[0].t.shape.d[i];
-        }
-    } else if (!strcmp(f, "dim")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            int ax;
-            rc = dn_axis((int64_t)num(&a[1]), a[0].t.shape.rank, &ax, err);
-            if (!rc) *out = (rv){.kind = RV_INT, .i = a[0].t.shape.d[ax]};
-        }
-    } else if (!strcmp(f, "numel")) {
-        if (!(rc = want_tensor(&a[0], f, err)))
-            *out = (rv){.kind = RV_INT, .i = dn_shape_numel(&a[0].t.shape)};
-    } else if (!strcmp(f, "same_shape")) {
-        if (!(rc = want_tensor(&a[0], f, err)) && !(rc = want_tensor(&a[1], f, err)))
-            *out = (rv){.kind = RV_BOOL, .i = dn_shape_eq(&a[0].t.shape, &a[1].t.shape)};
-    } else if (!strcmp(f, "broadcasts_to")) {
-        if (!(rc = want_tensor(&a[0], f, err)) && !(rc = want_tensor(&a[1], f, err))) {
-            dn_shape s;
-            dn_err tmp;
-            int ok = !dn_broadcast(&a[0].t.shape, &a[1].t.shape, &s, &tmp) &&
-                     dn_shape_eq(&s, &a[1].t.shape);
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "is_identity")) {
-        if ((rc = to_ints(&a[0], p, &np)))
-            dn_errf(err, "is_identity() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 0; i < np; i++)
-                ok &= p[i] == i;
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "compose")) {
-        /* Transpose(Transpose(x, p), q) == Transpose(x, compose(p, q)): r[i] = p[q[i]] */
-        if (to_ints(&a[0], p, &np) || to_ints(&a[1], q, &nq) || np != nq)
-            rc = dn_errf(err, "compose() takes two permutations of one length");
-        else {
-            out->kind = RV_INTS;
-            out->n = np;
-            for (int i = 0; i < np; i++) {
-                if (q[i] < 0 || q[i] >= np) {
-                    rc = dn_errf(err, "compose(): not a permutation");
-                    break;
-                }
-                out->ints[i] = p[q[i]];
-            }
-        }
-    } else if (!strcmp(f, "inverse")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "inverse() takes a permutation");
-        else {
-            out->kind = RV_INTS;
-            out->n = np;
-            for (int i = 0; i < np; i++) {
-                if (p[i] < 0 || p[i] >= np) {
-                    rc = dn_errf(err, "inverse(): not a permutation");
-                    break;
-                }
-                out->ints[p[i]] = i;
-            }
-        }
-    } else if (!strcmp(f, "is_const")) {
-        *out = (rv){.kind = RV_BOOL, .i = 1}; /* every operand's contents are known here */
-    } else if (!strcmp(f, "is_scalar")) {
-        if (!(rc = want_tensor(&a[0], f, err)))
-            *out = (rv){.kind = RV_BOOL, .i = dn_shape_numel(&a[0].t.shape) == 1};
-    } else if (!strcmp(f, "positive") || !strcmp(f, "nonneg")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            int ok = 1, pos = f[0] == 'p';
-            for (int64_t i = 0; i < dn_shape_numel(&a[0].t.shape); i++) {
-                double x = dn_get(&a[0].t, i);
-                ok &= pos ? x > 0 : x >= 0;
-            }
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "len")) {
-        if (to_ints(&a[0], p, &np) && a[0].kind != RV_FLOATS)
-            rc = dn_errf(err, "len() takes a list");
-        else
-            *out = (rv){.kind = RV_INT, .i = a[0].kind == RV_FLOATS ? a[0].n : np};
-    } else if (!strcmp(f, "value")) {
-        if (!(rc = want_tensor(&a[0], f, err))) {
-            if (dn_shape_numel(&a[0].t.shape) < 1)
-                rc = dn_errf(err, "value() of an empty tensor");
-            else {
-                /* the value of a tensor all of whose elements are equal; else NaN */
-                double x = dn_get(&a[0].t, 0);
-                for (int64_t i = 1; i < dn_shape_numel(&a[0].t.shape); i++)
-                    if (dn_get(&a[0].t, i) != x) x = NAN;
-                *out = (rv){.kind = RV_FLOAT, .f = x};
-            }
-        }
-    } else if (!strcmp(f, "is_float")) {
-        if (!(rc = want_tensor(&a[0], f, err)))
-            *out = (rv){.kind = RV_BOOL, .i = dn_dtype_is_float(a[0].t.dtype)};
-    } else if (!strcmp(f, "dims_one")) {
-        if ((rc = want_tensor(&a[0], f, err)) == 0) {
-            if (to_ints(&a[1], p, &np))
-                rc = dn_errf(err, "dims_one(x, axes) takes ints");
-            else {
-                int ok = 1;
-                for (int i = 0; i < np && !rc; i++) {
-                    int ax;
-                    if ((rc = dn_axis(p[i], a[0].t.shape.rank, &ax, err))) break;
-                    ok &= a[0].t.shape.d[ax] == 1;
-                }
-                *out = (rv){.kind = RV_BOOL, .i = ok};
-            }
-        }
-    } else if (!strcmp(f, "max") || !strcmp(f, "min")) {
-        double x = num(&a[0]), y = num(&a[1]);
-        double m = (f[1] == 'a') ? (x > y ? x : y) : (x < y ? x : y);
-        if (a[0].kind == RV_INT && a[1].kind == RV_INT)
-            *out = (rv){.kind = RV_INT, .i = (int64_t)m};
-        else
-            *out = (rv){.kind = RV_FLOAT, .f = m};
-    } else if (!strcmp(f, "prod")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "prod() takes ints");
-        else {
-            int64_t m = 1;
-            for (int i = 0; i < np; i++)
-                m *= p[i];
-            *out = (rv){.kind = RV_INT, .i = m};
-        }
-    } else if (!strcmp(f, "sorted")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "sorted() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 1; i < np; i++)
-                ok &= p[i - 1] < p[i];
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "contains")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "contains() takes ints");
-        else {
-            int ok = 0;
-            for (int i = 0; i < np; i++)
-                ok |= p[i] == (int64_t)num(&a[1]);
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "last_axes")) {
-        /* last_axes(axes, r): axes, normalised against rank r, are r-k..r-1 */
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "last_axes() takes ints");
-        else {
-            int64_t r = (int64_t)num(&a[1]);
-            int ok = np > 0;
-            for (int i = 0; i < np; i++) {
-                int64_t x = p[i] < 0 ? p[i] + r : p[i];
-                ok &= x == r - np + i;
-            }
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "same_elems")) {
-        if (to_ints(&a[0], p, &np) || to_ints(&a[1], q, &nq))
-            rc = dn_errf(err, "same_elems() takes ints");
-        else {
-            int ok = np == nq;
-            for (int i = 0; i < np && ok; i++)
-                ok &= p[i] == q[i];
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "all_zero")) {
-        if (to_ints(&a[0], p, &np))
-            rc = dn_errf(err, "all_zero() takes ints");
-        else {
-            int ok = 1;
-            for (int i = 0; i < np; i++)
-                ok &= p[i] == 0;
-            *out = (rv){.kind = RV_BOOL, .i = ok};
-        }
-    } else if (!strcmp(f, "covers")) {
-        /* covers(x, ends, axes): Slice ends reach the end of x on every axis */
-        int64_t ax[MAXL];
-        int nax = 0;
-        if ((rc = want_tensor(&a[0], f, err)) == 0) {
-            if (to_ints(&a[1], p, &np) || to_ints(&a[2], ax, &nax) || np != nax)
-                rc = dn_errf(err, "covers(x, ends, axes) takes two int lists of one length");
-            else {
-                int ok = 1;
-                for (int i = 0; i < np && !rc; i++) {
-                    int k;
-                    if ((rc = dn_axis(ax[i], a[0].t.shape.rank, &k, err))) break;
-                    ok &= p[i] >= a[0].t.shape.d[k];
-                }
-                *out = (rv){.kind = RV_BOOL, .i = ok};
-            }
-        }
-    } else if (!strcmp(f, "expand_is_noop")) {
-        /* expand_is_noop(x, shape): Expand(x, shape) has x's own shape */
-        if ((rc = want_tensor(&a[0], f, err)) == 0) {
-            if (to_ints(&a[1], p, &np) || np > DN_MAX_RANK)
-                rc = dn_errf(err, "expand_is_noop(x, shape) takes ints");
-            else {
-                dn_shape s = dn_shape_make(np, p), o;
-                dn_err tmp;
-                int ok =
-                    !dn_broadcast(&a[0].t.shape, &s, &o, &tmp) && dn_shape_eq(&o, &a[0].t.shape);
-                *out = (rv){.kind = RV_BOOL, .i = ok};
-            }
-        }
-    } else
-        rc = dn_errf(err, "unknown function %s", f);
-    for (int i = 0; i < na; i++)
-        rv_free(&a[i]);
-    return rc;
-}
-
-static int truth(const rv *v)
-{
-    return v->kind == RV_FLOAT ? v->f != 0 : v->kind == RV_TENSOR ? 1 : v->i != 0;
-}
-
-static int equal(const rv *a, const rv *b)
-{
-    if (is_num(a) && is_num(b)) return num(a) == num(b);
-    if (a->kind == RV_STR && b->kind == RV_STR) return !strcmp(a->s, b->s);
-    int64_t p[MAXL], q[MAXL];
-    int np, nq;
-    if (!to_ints(a, p, &np) && !to_ints(b, q, &nq)) {
-        if (np != nq) return 0;
-        for (int i = 0; i < np; i++)
-            if (p[i] != q[i]) return 0;
-        return 1;
+    if (v->kind != GM_V_TENSOR) return 0;
+    dn_tensor view = v->t;
+    if (copy_tensor(&view, &v->t, err)) {
+        v->kind = GM_V_NONE;
+        return -1;
     }
     return 0;
-}
-
-static int eval_expr(vctx *V, const gm_expr *e, rv *out, dn_err *err)
-{
-    memset(out, 0, sizeof *out);
-    switch (e->kind) {
-    case GM_NUM:
-        if (e->is_int)
-            *out = (rv){.kind = RV_INT, .i = e->inum};
-        else
-            *out = (rv){.kind = RV_FLOAT, .f = e->num};
-        return 0;
-    case GM_STR:
-        *out = (rv){.kind = RV_STR, .s = e->str};
-        return 0;
-    case GM_NAME: {
-        rvar *x = find(V, e->str);
-        if (x && x->set) {
-            *out = x->val;
-            if (x->val.kind == RV_TENSOR) return copy_tensor(&x->val.t, &out->t, err);
-            return 0;
-        }
-        if (!strcmp(e->str, "true") || !strcmp(e->str, "false"))
-            *out = (rv){.kind = RV_BOOL, .i = e->str[0] == 't'};
-        else if (!strcmp(e->str, "nan"))
-            *out = (rv){.kind = RV_FLOAT, .f = NAN};
-        else if (!strcmp(e->str, "inf"))
-            *out = (rv){.kind = RV_FLOAT, .f = INFINITY};
-        else if (dn_dtype_parse(e->str) != DN_UNDEF)
-            *out = (rv){.kind = RV_STR, .s = e->str};
-        else
-            return dn_errf(err, "'%s' has no value", e->str);
-        return 0;
-    }
-    case GM_CALL:
-        return call(V, e, out, err);
-    case GM_LIST: {
-        int isf = 0;
-        rv items[MAXL];
-        if (e->nargs > MAXL) return dn_errf(err, "list longer than %d", MAXL);
-        for (int i = 0; i < e->nargs; i++) {
-            if (eval_expr(V, e->args[i], &items[i], err)) return -1;
-            if (items[i].kind == RV_FLOAT)
-                isf = 1;
-            else if (items[i].kind != RV_INT)
-                return dn_errf(err, "a list holds numbers");
-        }
-        out->kind = isf ? RV_FLOATS : RV_INTS;
-        out->n = e->nargs;
-        for (int i = 0; i < e->nargs; i++) {
-            out->ints[i] = items[i].kind == RV_INT ? items[i].i : (int64_t)items[i].f;
-            out->floats[i] = num(&items[i]);
-        }
-        return 0;
-    }
-    case GM_UNARY: {
-        rv a;
-        if (eval_expr(V, e->args[0], &a, err)) return -1;
-        if (e->op == '!')
-            *out = (rv){.kind = RV_BOOL, .i = !truth(&a)};
-        else if (a.kind == RV_INT)
-            *out = (rv){.kind = RV_INT, .i = -a.i};
-        else if (a.kind == RV_FLOAT)
-            *out = (rv){.kind = RV_FLOAT, .f = -a.f};
-        else if (a.kind == RV_INTS || a.kind == RV_FLOATS) {
-            *out = a;
-            for (int i = 0; i < a.n; i++)
-                out->ints[i] = -a.ints[i], out->floats[i] = -a.floats[i];
-        } else {
-            rv_free(&a);
-            return dn_errf(err, "'-' of a non-number");
-        }
-        return 0;
-    }
-    case GM_BINARY: {
-        rv a, b;
-        if (eval_expr(V, e->args[0], &a, err)) return -1;
-        if (e->op == GM_OP_AND && !truth(&a)) {
-            rv_free(&a);
-            *out = (rv){.kind = RV_BOOL, .i = 0};
-            return 0;
-        }
-        if (e->op == GM_OP_OR && truth(&a)) {
-            rv_free(&a);
-            *out = (rv){.kind = RV_BOOL, .i = 1};
-            return 0;
-        }
-        if (eval_expr(V, e->args[1], &b, err)) {
-            rv_free(&a);
-            return -1;
-        }
-        int rc = 0;
-        if (e->op == GM_OP_AND || e->op == GM_OP_OR)
-            *out = (rv){.kind = RV_BOOL, .i = truth(&b)};
-        else if (e->op == GM_OP_EQ)
-            *out = (rv){.kind = RV_BOOL, .i = equal(&a, &b)};
-        else if (e->op == GM_OP_NE)
-            *out = (rv){.kind = RV_BOOL, .i = !equal(&a, &b)};
-        else if (!is_num(&a) || !is_num(&b))
-            rc = dn_errf(err, "arithmetic on a non-number");
-        else {
-            double x = num(&a), y = num(&b);
-            int ints = a.kind != RV_FLOAT && b.kind != RV_FLOAT;
-            switch (e->op) {
-            case '<':
-                *out = (rv){.kind = RV_BOOL, .i = x < y};
-                break;
-            case '>':
-                *out = (rv){.kind = RV_BOOL, .i = x > y};
-                break;
-            case GM_OP_LE:
-                *out = (rv){.kind = RV_BOOL, .i = x <= y};
-                break;
-            case GM_OP_GE:
-                *out = (rv){.kind = RV_BOOL, .i = x >= y};
-                break;
-            case '+':
-                *out = ints ? (rv){.kind = RV_INT, .i = a.i + b.i}
-                            : (rv){.kind = RV_FLOAT, .f = x + y};
-                break;
-            case '-':
-                *out = ints ? (rv){.kind = RV_INT, .i = a.i - b.i}
-                            : (rv){.kind = RV_FLOAT, .f = x - y};
-                break;
-            case '*':
-                *out = ints ? (rv){.kind = RV_INT, .i = a.i * b.i}
-                            : (rv){.kind = RV_FLOAT, .f = x * y};
-                break;
-            case '/':
-                if (ints && b.i == 0)
-                    rc = dn_errf(err, "division by zero");
-                else
-                    *out = ints ? (rv){.kind = RV_INT, .i = a.i / b.i}
-                                : (rv){.kind = RV_FLOAT, .f = x / y};
-                break;
-            case '%':
-                if (!ints || b.i == 0)
-                    rc = dn_errf(err, "'%%' takes nonzero integers");
-                else
-                    *out = (rv){.kind = RV_INT, .i = a.i % b.i};
-                break;
-            default:
-                rc = dn_errf(err, "bad operator");
-            }
-        }
-        rv_free(&a);
-        rv_free(&b);
-        return rc;
-    }
-    case GM_APP:
-        return dn_errf(err, "operator %s in an expression", e->str);
-    default:
-        return dn_errf(err, "cannot evaluate this expression");
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -642,49 +215,25 @@ static int eval_expr(vctx *V, const gm_expr *e, rv *out, dn_err *err)
 
 static int eval_term(vctx *V, const gm_expr *e, dn_tensor *out, dn_err *err);
 
-/* An attribute value converted to the declared type of the attribute. */
-static int to_attr(const rv *v, int type, ir_attr *a, dn_err *err)
+/* An attribute value converted to the declared type of the attribute
+   (gm_val_attr decides how; lists are copied to the heap, freed by the
+   caller, strings borrowed from the rule). */
+static int to_attr(const gm_val *v, const char *name, int type, ir_attr *a, dn_err *err)
 {
-    a->type = type;
-    switch (type) {
-    case IR_ATTR_INT:
-        if (!is_num(v)) return dn_errf(err, "attribute %s needs an int", a->name);
-        a->i = (int64_t)num(v);
-        return 0;
-    case IR_ATTR_FLOAT:
-        if (!is_num(v)) return dn_errf(err, "attribute %s needs a float", a->name);
-        a->f = (float)num(v);
-        return 0;
-    case IR_ATTR_STRING:
-        if (v->kind != RV_STR) return dn_errf(err, "attribute %s needs a string", a->name);
-        a->s = (char *)v->s;
-        return 0;
-    case IR_ATTR_INTS:
-    case IR_ATTR_FLOATS: {
-        int64_t p[MAXL];
-        int n = 0;
-        if (v->kind == RV_FLOATS) {
-            n = v->n;
-            for (int i = 0; i < n; i++)
-                p[i] = (int64_t)v->floats[i];
-        } else if (to_ints(v, p, &n))
-            return dn_errf(err, "attribute %s needs a list", a->name);
-        a->n = n;
-        if (type == IR_ATTR_INTS) {
-            a->ints = malloc((size_t)(n ? n : 1) * sizeof *a->ints);
-            if (!a->ints) abort();
-            memcpy(a->ints, p, (size_t)n * sizeof *p);
-        } else {
-            a->floats = malloc((size_t)(n ? n : 1) * sizeof *a->floats);
-            if (!a->floats) abort();
-            for (int i = 0; i < n; i++)
-                a->floats[i] = (float)(v->kind == RV_FLOATS ? v->floats[i] : (double)p[i]);
-        }
-        return 0;
+    int64_t ints[GM_MAXL];
+    float floats[GM_MAXL];
+    if (gm_val_attr(v, name, type, a, ints, floats, err)) return -1;
+    size_t n = (size_t)(a->n ? a->n : 1);
+    if (type == IR_ATTR_INTS) {
+        a->ints = malloc(n * sizeof *a->ints);
+        if (!a->ints) abort();
+        memcpy(a->ints, ints, (size_t)a->n * sizeof *ints);
+    } else if (type == IR_ATTR_FLOATS) {
+        a->floats = malloc(n * sizeof *a->floats);
+        if (!a->floats) abort();
+        memcpy(a->floats, floats, (size_t)a->n * sizeof *floats);
     }
-    default:
-        return dn_errf(err, "attribute %s: unsupported type", a->name);
-    }
+    return 0;
 }
 
 static const gm_attrdecl *attr_decl(const gm_opdecl *op, const char *name)
@@ -711,7 +260,7 @@ static int expand(vctx *V, const gm_opdecl *op, const gm_expr *e, dn_tensor *arg
         rvar *x = add(W, op->params[i].name, 1);
         if (!x) continue;
         x->set = 1;
-        x->val.kind = RV_TENSOR;
+        x->val.kind = GM_V_TENSOR;
         x->val.t = args[i];
         args[i].data = NULL; /* ownership moves to the scope */
     }
@@ -722,20 +271,21 @@ static int expand(vctx *V, const gm_opdecl *op, const gm_expr *e, dn_tensor *arg
             if (!strcmp(e->attrs[i].name, ad->name)) given = e->attrs[i].value;
         if (!given) given = ad->dflt;
         if (!given) continue;
-        rv val;
-        if (eval_expr(V, given, &val, err))
+        gm_val val;
+        if (eval_expr(V, given, &val, err) || own(&val, err))
             rc = -1;
         else {
             rvar *x = add(W, ad->name, 0);
             if (x) {
                 x->set = 1;
                 x->val = val;
-            }
+            } else
+                var_free(&val);
         }
     }
     if (!rc) rc = eval_term(W, op->body, out, err);
     for (int i = 0; i < W->nv; i++)
-        rv_free(&W->v[i].val);
+        var_free(&W->v[i].val);
     free(W);
     return rc;
 }
@@ -768,19 +318,13 @@ static int eval_app(vctx *V, const gm_expr *e, dn_tensor *out, dn_err *err)
         int na = 0;
         for (int i = 0; i < e->nattrs && !rc; i++) {
             const gm_attrdecl *ad = op ? attr_decl(op, e->attrs[i].name) : NULL;
-            rv val;
+            gm_val val;
             if (eval_expr(V, e->attrs[i].value, &val, err)) {
                 rc = -1;
                 break;
             }
-            attrs[na].name = (char *)e->attrs[i].name;
-            int type = ad                     ? ad->type
-                       : val.kind == RV_INT   ? IR_ATTR_INT
-                       : val.kind == RV_FLOAT ? IR_ATTR_FLOAT
-                       : val.kind == RV_INTS  ? IR_ATTR_INTS
-                                              : IR_ATTR_FLOATS;
-            rc = to_attr(&val, type, &attrs[na], err);
-            rv_free(&val);
+            int type = ad ? ad->type : gm_val_attr_type(&val);
+            rc = to_attr(&val, e->attrs[i].name, type, &attrs[na], err);
             if (!rc) na++;
         }
         if (!rc) {
@@ -821,8 +365,8 @@ static int eval_term(vctx *V, const gm_expr *e, dn_tensor *out, dn_err *err)
     case GM_NAME: {
         rvar *x = find(V, e->str);
         if (!x || !x->set) return dn_errf(err, "'%s' has no value", e->str);
-        if (x->val.kind == RV_TENSOR) return copy_tensor(&x->val.t, out, err);
-        if (is_num(&x->val)) return scalar_tensor(num(&x->val), out, err);
+        if (x->val.kind == GM_V_TENSOR) return copy_tensor(&x->val.t, out, err);
+        if (gm_val_is_num(&x->val)) return scalar_tensor(gm_val_num(&x->val), out, err);
         return dn_errf(err, "'%s' is not a tensor", e->str);
     }
     case GM_NUM:
@@ -850,19 +394,19 @@ static int eval_term(vctx *V, const gm_expr *e, dn_tensor *out, dn_err *err)
 static void clear(vctx *V)
 {
     for (int i = 0; i < V->nv; i++) {
-        rv_free(&V->v[i].val);
+        var_free(&V->v[i].val);
         V->v[i].set = 0;
     }
 }
 
 static int random_tensor(vctx *V, rvar *x, const dn_shape *s, dn_err *err)
 {
-    x->val.kind = RV_TENSOR;
+    x->val.kind = GM_V_TENSOR;
     x->val.t.dtype = x->dtype ? x->dtype : DN_F32;
     x->val.t.shape = *s;
     x->val.t.data = NULL;
     if (dn_tensor_alloc(&x->val.t, err)) {
-        x->val.kind = RV_NONE;
+        x->val.kind = GM_V_NONE;
         return -1;
     }
     int64_t n = dn_shape_numel(s);
@@ -883,12 +427,12 @@ static int random_tensor(vctx *V, rvar *x, const dn_shape *s, dn_err *err)
 /* An attribute value valid for rank r, by the attribute's name and type. */
 static void random_attr(vctx *V, rvar *x, int r)
 {
-    rv *v = &x->val;
+    gm_val *v = &x->val;
     memset(v, 0, sizeof *v);
     const char *a = x->attr ? x->attr : "";
     x->set = 1;
     if (x->atype == IR_ATTR_INT) {
-        v->kind = RV_INT;
+        v->kind = GM_V_INT;
         if (!strcmp(a, "axis"))
             v->i = rint_(&V->g, -r, r > 0 ? r - 1 : 0);
         else if (!strcmp(a, "keepdims"))
@@ -898,10 +442,10 @@ static void random_attr(vctx *V, rvar *x, int r)
         else
             v->i = rint_(&V->g, 0, 3);
     } else if (x->atype == IR_ATTR_FLOAT) {
-        v->kind = RV_FLOAT;
+        v->kind = GM_V_FLOAT;
         v->f = !strcmp(a, "epsilon") ? 1e-5 : 0.5 + 1.5 * runif(&V->g);
     } else if (x->atype == IR_ATTR_INTS) {
-        v->kind = RV_INTS;
+        v->kind = GM_V_INTS;
         if (!strcmp(a, "perm")) {
             v->n = r;
             for (int i = 0; i < r; i++)
@@ -925,12 +469,12 @@ static void random_attr(vctx *V, rvar *x, int r)
                 v->ints[i] = rint_(&V->g, 1, 2);
         }
     } else if (x->atype == IR_ATTR_FLOATS) {
-        v->kind = RV_FLOATS;
+        v->kind = GM_V_FLOATS;
         v->n = r;
         for (int i = 0; i < r; i++)
             v->floats[i] = 0.5 + runif(&V->g);
     } else {
-        v->kind = RV_STR;
+        v->kind = GM_V_STR;
         v->s = "";
     }
 }
@@ -951,7 +495,7 @@ static int generate(vctx *V, int k, dn_err *err)
     for (int i = 0; i < V->nv; i++) {
         rvar *x = &V->v[i];
         if (x->set) {
-            if (x->tensor && x->val.kind == RV_TENSOR) {
+            if (x->tensor && x->val.kind == GM_V_TENSOR) {
                 if (first.rank < 0)
                     first = x->val.t.shape;
                 else if (!dn_shape_eq(&first, &x->val.t.shape))
@@ -999,27 +543,25 @@ static int bind_with(vctx *V, const gm_instance *in, dn_err *err)
             if (random_tensor(V, x, &s, err)) return -1;
             x->dtype = saved;
             if (b->value) {
-                rv v;
+                gm_val v;
                 if (eval_expr(V, b->value, &v, err)) return -1;
                 int64_t n = dn_shape_numel(&s);
-                int cnt = v.kind == RV_INTS || v.kind == RV_FLOATS ? v.n : 1;
+                int cnt = v.kind == GM_V_INTS || v.kind == GM_V_FLOATS ? v.n : 1;
                 if (cnt != n) {
-                    rv_free(&v);
                     return dn_errf(err, "'%s': %d values for %lld elements", b->var, cnt,
                                    (long long)n);
                 }
                 for (int64_t i = 0; i < n; i++) {
-                    if (v.kind == RV_INTS)
+                    if (v.kind == GM_V_INTS)
                         dn_seti(&x->val.t, i, v.ints[i]);
-                    else if (v.kind == RV_FLOATS)
+                    else if (v.kind == GM_V_FLOATS)
                         dn_set(&x->val.t, i, v.floats[i]);
                     else
-                        dn_set(&x->val.t, i, num(&v));
+                        dn_set(&x->val.t, i, gm_val_num(&v));
                 }
-                rv_free(&v);
             }
         } else {
-            if (eval_expr(V, b->value, &x->val, err)) return -1;
+            if (eval_expr(V, b->value, &x->val, err) || own(&x->val, err)) return -1;
             x->set = 1;
         }
     }
@@ -1035,8 +577,8 @@ static void describe(vctx *V, char *buf, size_t n)
         rvar *x = &V->v[i];
         if (!x->set) continue;
         char tmp[256];
-        const rv *v = &x->val;
-        if (v->kind == RV_TENSOR) {
+        const gm_val *v = &x->val;
+        if (v->kind == GM_V_TENSOR) {
             char sh[128];
             dn_shape_str(&v->t.shape, sh, sizeof sh);
             snprintf(tmp, sizeof tmp, "%s: %s%s", x->name, dn_dtype_name(v->t.dtype), sh);
@@ -1048,10 +590,10 @@ static void describe(vctx *V, char *buf, size_t n)
                                           (long long)dn_geti(&v->t, j));
                 if (m < sizeof tmp) snprintf(tmp + m, sizeof tmp - m, "]");
             }
-        } else if (v->kind == RV_INTS || v->kind == RV_FLOATS) {
+        } else if (v->kind == GM_V_INTS || v->kind == GM_V_FLOATS) {
             size_t m = (size_t)snprintf(tmp, sizeof tmp, "%s = [", x->name);
             for (int j = 0; j < v->n && m < sizeof tmp; j++) {
-                if (v->kind == RV_INTS)
+                if (v->kind == GM_V_INTS)
                     m += (size_t)snprintf(tmp + m, sizeof tmp - m, "%s%lld", j ? ", " : "",
                                           (long long)v->ints[j]);
                 else
@@ -1059,9 +601,9 @@ static void describe(vctx *V, char *buf, size_t n)
                                           v->floats[j]);
             }
             if (m < sizeof tmp) snprintf(tmp + m, sizeof tmp - m, "]");
-        } else if (v->kind == RV_FLOAT)
+        } else if (v->kind == GM_V_FLOAT)
             snprintf(tmp, sizeof tmp, "%s = %g", x->name, v->f);
-        else if (v->kind == RV_STR)
+        else if (v->kind == GM_V_STR)
             snprintf(tmp, sizeof tmp, "%s = \"%s\"", x->name, v->s);
         else
             snprintf(tmp, sizeof tmp, "%s = %lld", x->name, (long long)v->i);
@@ -1124,13 +666,12 @@ static int try_instance(vctx *V, const gm_rule *rule, outcome *oc, char *skipwhy
 {
     dn_err err;
     if (rule->guard) {
-        rv g;
+        gm_val g;
         if (eval_expr(V, rule->guard, &g, &err)) {
             snprintf(skipwhy, nskip, "guard: %.900s", err.msg);
             return C_SKIP;
         }
-        int t = truth(&g);
-        rv_free(&g);
+        int t = gm_truth(&g);
         if (!t) {
             snprintf(skipwhy, nskip, "guard is false");
             return C_SKIP;
