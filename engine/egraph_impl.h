@@ -163,42 +163,11 @@ int eg_attr_eq(const ir_attr *a, const ir_attr *b);
 /* Expressions: guards, computed attributes, costs                     */
 /* ------------------------------------------------------------------ */
 
-/* The evaluator is grammar/'s (gm_eval, grammar.h): the engine applies a
-   rule under the very semantics `rules check` verified it with.  The eg_
-   names below are aliases kept for the engine's callers (extract.c), not
-   a second implementation. */
-#define EG_MAXL GM_MAXL
-enum {
-    EV_NONE = GM_V_NONE,
-    EV_TENSOR = GM_V_TENSOR,
-    EV_INT = GM_V_INT,
-    EV_FLOAT = GM_V_FLOAT,
-    EV_INTS = GM_V_INTS,
-    EV_FLOATS = GM_V_FLOATS,
-    EV_STR = GM_V_STR,
-    EV_BOOL = GM_V_BOOL,
-    EV_ABSENT = GM_V_ABSENT,
-};
-typedef gm_val eg_val;
-typedef gm_lookup_fn eg_lookup_fn;
-
-static inline int eg_eval(const gm_expr *e, eg_lookup_fn lookup, void *ctx, eg_val *out,
-                          dn_err *err)
-{
-    return gm_eval(e, lookup, ctx, out, err);
-}
-static inline int eg_truth(const eg_val *v)
-{
-    return gm_truth(v);
-}
-/* An attribute's value as an eg_val (EV_ABSENT for NULL). */
-static inline void eg_attr_val(const ir_attr *a, eg_val *v)
-{
-    gm_attr_val(a, v);
-}
-/* An eg_val converted to an attribute of the given type (lists and
+/* The evaluator is grammar/'s (gm_eval, gm_val, grammar.h): the engine
+   applies a rule under the very semantics `rules check` verified it with. */
+/* A gm_val converted to an attribute of the given type (lists and
    strings copied into the arena). */
-int eg_val_attr(eg_arena *A, const eg_val *v, const char *name, int type, ir_attr *out, dn_err *e);
+int eg_val_attr(eg_arena *A, const gm_val *v, const char *name, int type, ir_attr *out, dn_err *e);
 /* An attribute declaration's default as an attribute (arena), or NULL. */
 const ir_attr *eg_default_attr(eg_arena *A, const gm_attrdecl *d);
 

@@ -478,19 +478,19 @@ typedef struct xenv {
     eg_arena A;
 } xenv;
 
-static int xenv_lookup(void *ctx, const char *name, eg_val *out)
+static int xenv_lookup(void *ctx, const char *name, gm_val *out)
 {
     xenv *X = ctx;
     const ir_node *n = &X->g->node[X->node];
     const ir_attr *a = ir_attr_get(n, name);
     if (a) {
-        eg_attr_val(a, out);
+        gm_attr_val(a, out);
         return 0;
     }
     for (int k = 0; k < X->decl->nattrs; k++)
         if (!strcmp(X->decl->attrs[k].name, name)) {
             const ir_attr *d = eg_default_attr(&X->A, &X->decl->attrs[k]);
-            eg_attr_val(d, out);
+            gm_attr_val(d, out);
             return 0;
         }
     return -1;
@@ -521,10 +521,10 @@ static int xterm(xenv *X, const gm_expr *e, int dtype, int root_out, dn_err *err
                 const ir_node *n = &g->node[X->node];
                 return i < n->nin ? n->in[i] : -1;
             }
-        eg_val v;
-        if (xenv_lookup(X, e->str, &v) || (v.kind != EV_INT && v.kind != EV_FLOAT))
+        gm_val v;
+        if (xenv_lookup(X, e->str, &v) || (v.kind != GM_V_INT && v.kind != GM_V_FLOAT))
             return dn_errf(err, "composite %s: '%s' has no value", X->decl->name, e->str), -2;
-        return scalar_value(g, v.kind == EV_INT ? (double)v.i : v.f, dtype);
+        return scalar_value(g, v.kind == GM_V_INT ? (double)v.i : v.f, dtype);
     }
     if (e->kind != GM_APP)
         return dn_errf(err, "composite %s: cannot expand this term", X->decl->name), -2;
@@ -556,13 +556,13 @@ static int xterm(xenv *X, const gm_expr *e, int dtype, int root_out, dn_err *err
     g->node[id].domain = ir_strdup(e->domain);
     const gm_opdecl *od = gm_rules_find_op(X->R, e->domain, e->str);
     for (int i = 0; i < e->nattrs; i++) {
-        eg_val v;
-        if (eg_eval(e->attrs[i].value, xenv_lookup, X, &v, err)) return -2;
-        if (v.kind == EV_ABSENT) continue;
-        int type = v.kind == EV_INT      ? IR_ATTR_INT
-                   : v.kind == EV_FLOAT  ? IR_ATTR_FLOAT
-                   : v.kind == EV_STR    ? IR_ATTR_STRING
-                   : v.kind == EV_FLOATS ? IR_ATTR_FLOATS
+        gm_val v;
+        if (gm_eval(e->attrs[i].value, xenv_lookup, X, &v, err)) return -2;
+        if (v.kind == GM_V_ABSENT) continue;
+        int type = v.kind == GM_V_INT      ? IR_ATTR_INT
+                   : v.kind == GM_V_FLOAT  ? IR_ATTR_FLOAT
+                   : v.kind == GM_V_STR    ? IR_ATTR_STRING
+                   : v.kind == GM_V_FLOATS ? IR_ATTR_FLOATS
                                          : IR_ATTR_INTS;
         for (int k = 0; od && k < od->nattrs; k++)
             if (!strcmp(od->attrs[k].name, e->attrs[i].name)) type = od->attrs[k].type;
