@@ -28,32 +28,6 @@
 /* Builtin functions                                                   */
 /* ------------------------------------------------------------------ */
 
-static const struct builtin {
-    const char *name;
-    int min, max;
-} builtins[] = {
-    {"rank", 1, 1},        {"shape", 1, 1},      {"dim", 2, 2},
-    {"numel", 1, 1},       {"same_shape", 2, 2}, {"broadcasts_to", 2, 2},
-    {"is_identity", 1, 1}, {"compose", 2, 2},    {"inverse", 1, 1},
-    {"is_const", 1, 1},    {"is_scalar", 1, 1},  {"positive", 1, 1},
-    {"nonneg", 1, 1},      {"len", 1, 1},        {"value", 1, 1},
-    {"is_float", 1, 1},    {"dims_one", 2, 2},   {"max", 2, 2},
-    {"min", 2, 2},         {"prod", 1, 1},       {"sorted", 1, 1},
-    {"contains", 2, 2},    {"last_axes", 2, 2},  {"same_elems", 2, 2},
-    {"all_zero", 1, 1},    {"covers", 3, 3},     {"expand_is_noop", 2, 2},
-};
-
-int gm_builtin(const char *name, int *min_args, int *max_args)
-{
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (!strcmp(builtins[i].name, name)) {
-            if (min_args) *min_args = builtins[i].min;
-            if (max_args) *max_args = builtins[i].max;
-            return 1;
-        }
-    return 0;
-}
-
 /* Words that stand for themselves in guards: dtypes and booleans. */
 static int literal_word(const char *s)
 {

@@ -391,6 +391,15 @@ static int b_is_float(const char *f, const gm_val *a, gm_val *out, dn_err *err)
     return 0;
 }
 
+/* The ONNX dtype code (TensorProto.DataType), the number Cast's `to` holds:
+   `dtype(x) == f32` and `dtype(x) == to` both read naturally. */
+static int b_dtype(const char *f, const gm_val *a, gm_val *out, dn_err *err)
+{
+    if (want_tensor(&a[0], f, err)) return -1;
+    RES_INT(a[0].t.dtype);
+    return 0;
+}
+
 static int b_dims_one(const char *f, const gm_val *a, gm_val *out, dn_err *err)
 {
     int64_t p[GM_MAXL];
@@ -537,38 +546,53 @@ static int b_expand_is_noop(const char *f, const gm_val *a, gm_val *out, dn_err 
     return 0;
 }
 
+/* Every builtin once: its name, how many arguments it takes, and its code.
+   The checker (check.c) reads the arity from here through gm_builtin. */
 static const struct {
     const char *name;
+    int min, max;
     builtin_fn fn;
 } builtins[] = {
-    {"rank", b_rank},
-    {"shape", b_shape},
-    {"dim", b_dim},
-    {"numel", b_numel},
-    {"same_shape", b_same_shape},
-    {"broadcasts_to", b_broadcasts_to},
-    {"is_identity", b_is_identity},
-    {"compose", b_compose},
-    {"inverse", b_inverse},
-    {"is_const", b_is_const},
-    {"is_scalar", b_is_scalar},
-    {"positive", b_positive},
-    {"nonneg", b_positive},
-    {"len", b_len},
-    {"value", b_value},
-    {"is_float", b_is_float},
-    {"dims_one", b_dims_one},
-    {"max", b_max},
-    {"min", b_max},
-    {"prod", b_prod},
-    {"sorted", b_sorted},
-    {"contains", b_contains},
-    {"last_axes", b_last_axes},
-    {"same_elems", b_same_elems},
-    {"all_zero", b_all_zero},
-    {"covers", b_covers},
-    {"expand_is_noop", b_expand_is_noop},
+    {"rank", 1, 1, b_rank},
+    {"shape", 1, 1, b_shape},
+    {"dim", 2, 2, b_dim},
+    {"numel", 1, 1, b_numel},
+    {"same_shape", 2, 2, b_same_shape},
+    {"broadcasts_to", 2, 2, b_broadcasts_to},
+    {"is_identity", 1, 1, b_is_identity},
+    {"compose", 2, 2, b_compose},
+    {"inverse", 1, 1, b_inverse},
+    {"is_const", 1, 1, b_is_const},
+    {"is_scalar", 1, 1, b_is_scalar},
+    {"positive", 1, 1, b_positive},
+    {"nonneg", 1, 1, b_positive},
+    {"len", 1, 1, b_len},
+    {"value", 1, 1, b_value},
+    {"is_float", 1, 1, b_is_float},
+    {"dims_one", 2, 2, b_dims_one},
+    {"max", 2, 2, b_max},
+    {"min", 2, 2, b_max},
+    {"prod", 1, 1, b_prod},
+    {"sorted", 1, 1, b_sorted},
+    {"contains", 2, 2, b_contains},
+    {"last_axes", 2, 2, b_last_axes},
+    {"same_elems", 2, 2, b_same_elems},
+    {"all_zero", 1, 1, b_all_zero},
+    {"covers", 3, 3, b_covers},
+    {"expand_is_noop", 2, 2, b_expand_is_noop},
+    {"dtype", 1, 1, b_dtype},
 };
+
+int gm_builtin(const char *name, int *min_args, int *max_args)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (!strcmp(builtins[i].name, name)) {
+            if (min_args) *min_args = builtins[i].min;
+            if (max_args) *max_args = builtins[i].max;
+            return 1;
+        }
+    return 0;
+}
 
 #define MAX_ARGS 3 /* the most any builtin takes (covers) */
 
@@ -688,8 +712,8 @@ int gm_eval(const gm_expr *e, gm_lookup_fn lk, void *ctx, gm_val *out, dn_err *e
             *out = (gm_val){.kind = GM_V_FLOAT, .f = NAN};
         else if (!strcmp(e->str, "inf"))
             *out = (gm_val){.kind = GM_V_FLOAT, .f = INFINITY};
-        else if (dn_dtype_parse(e->str) != DN_UNDEF)
-            *out = (gm_val){.kind = GM_V_STR, .s = e->str};
+        else if (dn_dtype_parse(e->str) != DN_UNDEF) /* its ONNX code, as Cast's `to` */
+            *out = (gm_val){.kind = GM_V_INT, .i = dn_dtype_parse(e->str)};
         else
             return dn_errf(err, "'%s' has no value", e->str);
         return 0;
