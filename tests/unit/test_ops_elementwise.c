@@ -3,6 +3,7 @@
  * op_reduce_norm.c), driven through op_run_node on hand-built nodes.
  * The last line printed is "N passed, N failed"; exit status 1 on failure. */
 #include "engine.h"
+#include "nodes.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,75 +23,6 @@ static int passed, failed;
     } while (0)
 
 /* ---- building nodes and tensors ---------------------------------- */
-
-#define MAXA 8
-
-typedef struct node_buf {
-    ir_node n;
-    int in[8], out[4];
-    ir_attr attr[MAXA];
-} node_buf;
-
-/* present: a string of '1' (input given) and '0' (left out), one per input */
-static ir_node *mk(node_buf *b, const char *op, const char *present, int nout)
-{
-    memset(b, 0, sizeof *b);
-    b->n.name = "n";
-    b->n.op = (char *)op;
-    b->n.domain = "";
-    b->n.nin = (int)strlen(present);
-    for (int i = 0; i < b->n.nin; i++)
-        b->in[i] = present[i] == '1' ? i : -1;
-    b->n.nout = nout;
-    for (int i = 0; i < nout; i++)
-        b->out[i] = 100 + i;
-    b->n.in = b->in;
-    b->n.out = b->out;
-    b->n.attr = b->attr;
-    return &b->n;
-}
-
-static void attr_i(node_buf *b, const char *name, int64_t v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_INT;
-    a->i = v;
-}
-
-static void attr_f(node_buf *b, const char *name, float v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_FLOAT;
-    a->f = v;
-}
-
-static void attr_s(node_buf *b, const char *name, const char *v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_STRING;
-    a->s = (char *)v;
-}
-
-static void attr_ints(node_buf *b, const char *name, int64_t *v, int k)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_INTS;
-    a->ints = v;
-    a->n = k;
-}
-
-static dn_tensor tens(int dtype, int rank, const int64_t *d, const void *data)
-{
-    dn_tensor t;
-    t.dtype = dtype;
-    t.shape = dn_shape_make(rank, d);
-    t.data = (void *)data;
-    return t;
-}
 
 static int run(ir_node *n, const dn_tensor *const *in, dn_tensor *out, dn_err *e)
 {

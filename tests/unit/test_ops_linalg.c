@@ -4,6 +4,7 @@
  * shapes too big to do by hand.  Last line: "N passed, N failed". */
 #include "check.h"
 #include "engine.h"
+#include "nodes.h"
 #include "op_impl.h"
 
 #include <math.h>
@@ -11,66 +12,6 @@
 #include <string.h>
 
 /* ---- nodes and tensors --------------------------------------------- */
-
-#define MAXA 10
-
-typedef struct node_buf {
-    ir_node n;
-    int in[8], out[4];
-    ir_attr attr[MAXA];
-} node_buf;
-
-static ir_node *mk(node_buf *b, const char *op, int nin, int nout)
-{
-    memset(b, 0, sizeof *b);
-    b->n.name = "n";
-    b->n.op = (char *)op;
-    b->n.domain = "";
-    b->n.nin = nin;
-    for (int i = 0; i < nin; i++)
-        b->in[i] = i;
-    b->n.nout = nout;
-    for (int i = 0; i < nout; i++)
-        b->out[i] = 100 + i;
-    b->n.in = b->in;
-    b->n.out = b->out;
-    b->n.attr = b->attr;
-    return &b->n;
-}
-
-static void attr_i(node_buf *b, const char *name, int64_t v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_INT;
-    a->i = v;
-}
-
-static void attr_f(node_buf *b, const char *name, float v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_FLOAT;
-    a->f = v;
-}
-
-static void attr_s(node_buf *b, const char *name, const char *v)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_STRING;
-    a->s = (char *)v;
-}
-
-/* ints must outlive the node: callers pass static or local arrays. */
-static void attr_is(node_buf *b, const char *name, int64_t *v, int n)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = IR_ATTR_INTS;
-    a->ints = v;
-    a->n = n;
-}
 
 static dn_tensor tf(int rank, const int64_t *d, const float *v)
 {
@@ -179,7 +120,7 @@ static void test_matmul(void)
 {
     node_buf b;
     dn_err e;
-    ir_node *n = mk(&b, "MatMul", 2, 1);
+    ir_node *n = mk(&b, "MatMul", "11", 1);
     dn_tensor A = tf(2, (int64_t[]){2, 3}, (float[]){1, 2, 3, 4, 5, 6});
     dn_tensor B = tf(2, (int64_t[]){3, 2}, (float[]){7, 8, 9, 10, 11, 12});
     dn_tensor Y;
@@ -242,7 +183,7 @@ static void test_gemm(void)
     dn_err e;
     dn_tensor Y;
     /* A^T (3x2 stored as 2x3), B^T (2x2), C row broadcast */
-    ir_node *n = mk(&b, "Gemm", 3, 1);
+    ir_node *n = mk(&b, "Gemm", "111", 1);
     attr_i(&b, "transA", 1);
     attr_i(&b, "transB", 1);
     attr_f(&b, "alpha", 2.0f);
@@ -257,7 +198,7 @@ static void test_gemm(void)
     dn_tensor_free(&Y);
 
     /* beta = 0: NaN in C must not leak */
-    n = mk(&b, "Gemm", 3, 1);
+    n = mk(&b, "Gemm", "111", 1);
     attr_f(&b, "beta", 0.0f);
     dn_tensor A2 = tf(2, (int64_t[]){1, 2}, (float[]){1, 2});
     dn_tensor C2 = tf(2, (int64_t[]){1, 2}, (float[]){NAN, NAN});
@@ -266,13 +207,13 @@ static void test_gemm(void)
     dn_tensor_free(&Y);
 
     /* no C */
-    n = mk(&b, "Gemm", 2, 1);
+    n = mk(&b, "Gemm", "11", 1);
     CHECK(run(n, (dn_tensor *[]){&A2, &B}, 2, &Y, 1, &e) == 0);
     CHECK(near(Y.data, (float[]){3, 2}, 2, 0));
     dn_tensor_free(&Y);
 
     /* C that does not broadcast to [M, N] */
-    n = mk(&b, "Gemm", 3, 1);
+    n = mk(&b, "Gemm", "111", 1);
     dn_tensor C3 = tf(1, (int64_t[]){3}, (float[]){1, 2, 3});
     CHECK(run(n, (dn_tensor *[]){&A2, &B, &C3}, 3, &Y, 1, &e) == -1 && strstr(e.msg, "broadcast"));
     dn_tensor *all[] = {&A, &B, &C, &A2, &C2, &C3};
@@ -285,7 +226,7 @@ static void test_einsum(void)
     node_buf b;
     dn_err e;
     dn_tensor Y;
-    ir_node *n = mk(&b, "Einsum", 2, 1);
+    ir_node *n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "ij,jk->ik");
     dn_tensor A = tf(2, (int64_t[]){2, 3}, (float[]){1, 2, 3, 4, 5, 6});
     dn_tensor B = tf(2, (int64_t[]){3, 2}, (float[]){7, 8, 9, 10, 11, 12});
@@ -294,7 +235,7 @@ static void test_einsum(void)
     dn_tensor_free(&Y);
 
     /* implicit output, transposed result: "ji,kj" -> "ik" order (i<k) */
-    n = mk(&b, "Einsum", 2, 1);
+    n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "jk,ij");
     CHECK(run(n, (dn_tensor *[]){&B, &A}, 2, &Y, 1, &e) == 0);
     CHECK(shape_is(&Y, 2, (int64_t[]){2, 2}) &&
@@ -302,7 +243,7 @@ static void test_einsum(void)
     dn_tensor_free(&Y);
 
     /* attention-style batch matmul (GEMM path) against a loop */
-    n = mk(&b, "Einsum", 2, 1);
+    n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "bhid,bhjd->bhij");
     dn_tensor Q = trand(4, (int64_t[]){2, 3, 4, 5}, 3), K = trand(4, (int64_t[]){2, 3, 6, 5}, 4);
     CHECK(run(n, (dn_tensor *[]){&Q, &K}, 2, &Y, 1, &e) == 0);
@@ -321,7 +262,7 @@ static void test_einsum(void)
     dn_tensor_free(&Y);
 
     /* permuted output: "bhid,bhjd->bjhi" (the GEMM path reorders its result) */
-    n = mk(&b, "Einsum", 2, 1);
+    n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "bhid,bhjd->bjhi");
     CHECK(run(n, (dn_tensor *[]){&Q, &K}, 2, &Y, 1, &e) == 0);
     CHECK(shape_is(&Y, 4, (int64_t[]){2, 6, 3, 4}));
@@ -342,32 +283,32 @@ static void test_einsum(void)
 
     /* diagonal and trace (general path) */
     dn_tensor S = tf(2, (int64_t[]){2, 2}, (float[]){1, 2, 3, 4});
-    n = mk(&b, "Einsum", 1, 1);
+    n = mk(&b, "Einsum", "1", 1);
     attr_s(&b, "equation", "ii->i");
     CHECK(run(n, (dn_tensor *[]){&S}, 1, &Y, 1, &e) == 0);
     CHECK(shape_is(&Y, 1, (int64_t[]){2}) && near(Y.data, (float[]){1, 4}, 2, 0));
     dn_tensor_free(&Y);
-    n = mk(&b, "Einsum", 1, 1);
+    n = mk(&b, "Einsum", "1", 1);
     attr_s(&b, "equation", "ii");
     CHECK(run(n, (dn_tensor *[]){&S}, 1, &Y, 1, &e) == 0);
     CHECK(Y.shape.rank == 0 && ((float *)Y.data)[0] == 5.0f);
     dn_tensor_free(&Y);
 
     /* ellipsis: "...ij->...ji" */
-    n = mk(&b, "Einsum", 1, 1);
+    n = mk(&b, "Einsum", "1", 1);
     attr_s(&b, "equation", "...ij->...ji");
     CHECK(run(n, (dn_tensor *[]){&A}, 1, &Y, 1, &e) == 0);
     CHECK(shape_is(&Y, 2, (int64_t[]){3, 2}) && near(Y.data, (float[]){1, 4, 2, 5, 3, 6}, 6, 0));
     dn_tensor_free(&Y);
 
     /* errors: sizes disagree, bad character, wrong term count */
-    n = mk(&b, "Einsum", 2, 1);
+    n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "ij,ij->i");
     CHECK(run(n, (dn_tensor *[]){&A, &B}, 2, &Y, 1, &e) == -1 && strstr(e.msg, "sizes"));
-    n = mk(&b, "Einsum", 1, 1);
+    n = mk(&b, "Einsum", "1", 1);
     attr_s(&b, "equation", "i1->i");
     CHECK(run(n, (dn_tensor *[]){&A}, 1, &Y, 1, &e) == -1 && e.msg[0]);
-    n = mk(&b, "Einsum", 1, 1);
+    n = mk(&b, "Einsum", "1", 1);
     attr_s(&b, "equation", "ij,jk->ik");
     CHECK(run(n, (dn_tensor *[]){&A}, 1, &Y, 1, &e) == -1 && e.msg[0]);
     dn_tensor *all[] = {&A, &B, &Q, &K, &S};
@@ -429,10 +370,10 @@ static void conv_case(int ns, int64_t N, int64_t C, int64_t M, int group, const 
     }
     dn_tensor X = trand(ns + 2, xd, seed), W = trand(ns + 2, wd, seed + 1);
     dn_tensor Bv = trand(1, (int64_t[]){M}, seed + 2), R = tf(ns + 2, yd, NULL), Y;
-    ir_node *n = mk(&b, "Conv", with_bias ? 3 : 2, 1);
-    attr_is(&b, "strides", (int64_t *)st, ns);
-    attr_is(&b, "pads", (int64_t *)pads, 2 * ns);
-    attr_is(&b, "dilations", (int64_t *)dil, ns);
+    ir_node *n = mk(&b, "Conv", with_bias ? "111" : "11", 1);
+    attr_ints(&b, "strides", (int64_t *)st, ns);
+    attr_ints(&b, "pads", (int64_t *)pads, 2 * ns);
+    attr_ints(&b, "dilations", (int64_t *)dil, ns);
     attr_i(&b, "group", group);
     int rc = run(n, (dn_tensor *[]){&X, &W, &Bv}, with_bias ? 3 : 2, &Y, 1, &e);
     CHECK(rc == 0);
@@ -460,9 +401,9 @@ static void test_conv(void)
     dn_err e;
     dn_tensor Y;
     /* 3x3 all-ones kernel, pad 1, on a 3x3 ramp: hand-computed box sums */
-    ir_node *n = mk(&b, "Conv", 2, 1);
+    ir_node *n = mk(&b, "Conv", "11", 1);
     static int64_t p1[4] = {1, 1, 1, 1};
-    attr_is(&b, "pads", p1, 4);
+    attr_ints(&b, "pads", p1, 4);
     dn_tensor X = tf(4, (int64_t[]){1, 1, 3, 3}, (float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
     dn_tensor W = tf(4, (int64_t[]){1, 1, 3, 3}, (float[]){1, 1, 1, 1, 1, 1, 1, 1, 1});
     CHECK(run(n, (dn_tensor *[]){&X, &W}, 2, &Y, 1, &e) == 0);
@@ -471,10 +412,10 @@ static void test_conv(void)
     dn_tensor_free(&Y);
 
     /* auto_pad SAME_UPPER with stride 2: out = ceil(3/2) = 2 */
-    n = mk(&b, "Conv", 2, 1);
+    n = mk(&b, "Conv", "11", 1);
     attr_s(&b, "auto_pad", "SAME_UPPER");
     static int64_t s2[2] = {2, 2};
-    attr_is(&b, "strides", s2, 2);
+    attr_ints(&b, "strides", s2, 2);
     CHECK(run(n, (dn_tensor *[]){&X, &W}, 2, &Y, 1, &e) == 0);
     /* total pad 2 -> 1 each side: windows centred on (0,0),(0,2),(2,0),(2,2) */
     CHECK(shape_is(&Y, 4, (int64_t[]){1, 1, 2, 2}) &&
@@ -482,7 +423,7 @@ static void test_conv(void)
     dn_tensor_free(&Y);
 
     /* channel mismatch */
-    n = mk(&b, "Conv", 2, 1);
+    n = mk(&b, "Conv", "11", 1);
     dn_tensor W2 = tf(4, (int64_t[]){1, 2, 3, 3}, NULL);
     CHECK(run(n, (dn_tensor *[]){&X, &W2}, 2, &Y, 1, &e) == -1 && strstr(e.msg, "channels"));
     dn_tensor_free(&X);
@@ -515,9 +456,9 @@ static void test_conv_transpose(void)
     dn_err e;
     dn_tensor Y;
     /* 1-D, stride 2: y[i*2 + k] += x[i] * w[k] */
-    ir_node *n = mk(&b, "ConvTranspose", 2, 1);
+    ir_node *n = mk(&b, "ConvTranspose", "11", 1);
     static int64_t s2[1] = {2};
-    attr_is(&b, "strides", s2, 1);
+    attr_ints(&b, "strides", s2, 1);
     dn_tensor X = tf(3, (int64_t[]){1, 1, 3}, (float[]){1, 2, 3});
     dn_tensor W = tf(3, (int64_t[]){1, 1, 3}, (float[]){1, 10, 100});
     CHECK(run(n, (dn_tensor *[]){&X, &W}, 2, &Y, 1, &e) == 0);
@@ -526,21 +467,21 @@ static void test_conv_transpose(void)
     dn_tensor_free(&Y);
 
     /* pads 1,1 crop the ends; output_padding adds one at the end */
-    n = mk(&b, "ConvTranspose", 2, 1);
+    n = mk(&b, "ConvTranspose", "11", 1);
     static int64_t p11[2] = {1, 1}, op1[1] = {1};
-    attr_is(&b, "strides", s2, 1);
-    attr_is(&b, "pads", p11, 2);
-    attr_is(&b, "output_padding", op1, 1);
+    attr_ints(&b, "strides", s2, 1);
+    attr_ints(&b, "pads", p11, 2);
+    attr_ints(&b, "output_padding", op1, 1);
     CHECK(run(n, (dn_tensor *[]){&X, &W}, 2, &Y, 1, &e) == 0);
     CHECK(shape_is(&Y, 3, (int64_t[]){1, 1, 6}));
     CHECK(near(Y.data, (float[]){10, 102, 20, 203, 30, 300}, 6, 1e-6f));
     dn_tensor_free(&Y);
 
     /* 2-D, two groups, bias: against a scatter loop */
-    n = mk(&b, "ConvTranspose", 3, 1);
+    n = mk(&b, "ConvTranspose", "111", 1);
     static int64_t s22[2] = {2, 1}, p2[4] = {1, 0, 0, 1};
-    attr_is(&b, "strides", s22, 2);
-    attr_is(&b, "pads", p2, 4);
+    attr_ints(&b, "strides", s22, 2);
+    attr_ints(&b, "pads", p2, 4);
     attr_i(&b, "group", 2);
     dn_tensor X2 = trand(4, (int64_t[]){1, 4, 3, 4}, 30),
               W2 = trand(4, (int64_t[]){4, 3, 2, 3}, 31);
@@ -568,7 +509,7 @@ static void test_conv_transpose(void)
     dn_tensor_free(&Y);
 
     /* W's first dim must equal X's channels */
-    n = mk(&b, "ConvTranspose", 2, 1);
+    n = mk(&b, "ConvTranspose", "11", 1);
     CHECK(run(n, (dn_tensor *[]){&X2, &W}, 2, &Y, 1, &e) == -1 && e.msg[0]);
     dn_tensor *all[] = {&X, &W, &X2, &W2, &B2};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -586,9 +527,9 @@ static void test_pool(void)
                      (float[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 15});
     static int64_t k2[2] = {2, 2}, s2[2] = {2, 2}, p1[4] = {1, 1, 1, 1}, k3[2] = {3, 3};
 
-    ir_node *n = mk(&b, "MaxPool", 1, 2);
-    attr_is(&b, "kernel_shape", k2, 2);
-    attr_is(&b, "strides", s2, 2);
+    ir_node *n = mk(&b, "MaxPool", "1", 2);
+    attr_ints(&b, "kernel_shape", k2, 2);
+    attr_ints(&b, "strides", s2, 2);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 2, &e) == 0);
     CHECK(shape_is(&Y[0], 4, (int64_t[]){1, 1, 2, 2}));
     CHECK(near(Y[0].data, (float[]){6, 8, 14, 16}, 4, 0));
@@ -598,10 +539,10 @@ static void test_pool(void)
     dn_tensor_free(&Y[1]);
 
     /* AveragePool 3x3 pad 1: corner divides by 4 (exclude pad) or 9 (include) */
-    n = mk(&b, "AveragePool", 1, 1);
-    attr_is(&b, "kernel_shape", k3, 2);
-    attr_is(&b, "strides", s2, 2);
-    attr_is(&b, "pads", p1, 4);
+    n = mk(&b, "AveragePool", "1", 1);
+    attr_ints(&b, "kernel_shape", k3, 2);
+    attr_ints(&b, "strides", s2, 2);
+    attr_ints(&b, "pads", p1, 4);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 1, &e) == 0);
     CHECK(shape_is(&Y[0], 4, (int64_t[]){1, 1, 2, 2}));
     CHECK(near(Y[0].data,
@@ -618,21 +559,21 @@ static void test_pool(void)
     /* ceil_mode: 1-D length 5, k 2, s 3, pads 1,1 -> 3 windows by the formula,
        the last starts in the end padding and is dropped */
     dn_tensor X1 = tf(3, (int64_t[]){1, 1, 5}, (float[]){1, 2, 3, 4, 5});
-    n = mk(&b, "MaxPool", 1, 1);
+    n = mk(&b, "MaxPool", "1", 1);
     static int64_t k1[1] = {2}, s3[1] = {3}, p11[2] = {1, 1};
-    attr_is(&b, "kernel_shape", k1, 1);
-    attr_is(&b, "strides", s3, 1);
-    attr_is(&b, "pads", p11, 2);
+    attr_ints(&b, "kernel_shape", k1, 1);
+    attr_ints(&b, "strides", s3, 1);
+    attr_ints(&b, "pads", p11, 2);
     attr_i(&b, "ceil_mode", 1);
     CHECK(run(n, (dn_tensor *[]){&X1}, 1, Y, 1, &e) == 0);
     CHECK(shape_is(&Y[0], 3, (int64_t[]){1, 1, 2}) && near(Y[0].data, (float[]){1, 4}, 2, 0));
     dn_tensor_free(&Y[0]);
 
     /* ceil_mode with include-pad: the overhanging window divides by what it covers */
-    n = mk(&b, "AveragePool", 1, 1);
+    n = mk(&b, "AveragePool", "1", 1);
     static int64_t s2_1[1] = {2};
-    attr_is(&b, "kernel_shape", k1, 1);
-    attr_is(&b, "strides", s2_1, 1);
+    attr_ints(&b, "kernel_shape", k1, 1);
+    attr_ints(&b, "strides", s2_1, 1);
     attr_i(&b, "ceil_mode", 1);
     attr_i(&b, "count_include_pad", 1);
     CHECK(run(n, (dn_tensor *[]){&X1}, 1, Y, 1, &e) == 0);
@@ -640,28 +581,28 @@ static void test_pool(void)
           near(Y[0].data, (float[]){1.5f, 3.5f, 5}, 3, 0));
     dn_tensor_free(&Y[0]);
 
-    n = mk(&b, "GlobalAveragePool", 1, 1);
+    n = mk(&b, "GlobalAveragePool", "1", 1);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 1, &e) == 0);
     CHECK(shape_is(&Y[0], 4, (int64_t[]){1, 1, 1, 1}) &&
           near(Y[0].data, (float[]){8.5f}, 1, 1e-6f));
     dn_tensor_free(&Y[0]);
-    n = mk(&b, "GlobalMaxPool", 1, 1);
+    n = mk(&b, "GlobalMaxPool", "1", 1);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 1, &e) == 0);
     CHECK(near(Y[0].data, (float[]){16}, 1, 0));
     dn_tensor_free(&Y[0]);
 
-    n = mk(&b, "LpPool", 1, 1);
-    attr_is(&b, "kernel_shape", k2, 2);
-    attr_is(&b, "strides", s2, 2);
+    n = mk(&b, "LpPool", "1", 1);
+    attr_ints(&b, "kernel_shape", k2, 2);
+    attr_ints(&b, "strides", s2, 2);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 1, &e) == 0);
     CHECK(near(Y[0].data, (float[]){sqrtf(1 + 4 + 25 + 36)}, 1, 1e-6f));
     dn_tensor_free(&Y[0]);
 
     /* errors: no kernel_shape; rank too small */
-    n = mk(&b, "MaxPool", 1, 1);
+    n = mk(&b, "MaxPool", "1", 1);
     CHECK(run(n, (dn_tensor *[]){&X}, 1, Y, 1, &e) == -1 && strstr(e.msg, "kernel_shape"));
     dn_tensor X2 = tf(2, (int64_t[]){2, 2}, NULL);
-    n = mk(&b, "GlobalAveragePool", 1, 1);
+    n = mk(&b, "GlobalAveragePool", "1", 1);
     CHECK(run(n, (dn_tensor *[]){&X2}, 1, Y, 1, &e) == -1 && strstr(e.msg, "rank"));
     dn_tensor_free(&X);
     dn_tensor_free(&X1);
@@ -692,37 +633,37 @@ static void test_infer_unknown(void)
     dn_tensor A = {DN_F32, dn_shape_make(3, (int64_t[]){-1, 128, 768}), NULL};
     dn_tensor W = {DN_F32, dn_shape_make(2, (int64_t[]){768, 3072}), NULL};
     dn_tensor U = {DN_F32, dn_shape_unknown(), NULL};
-    ir_node *n = mk(&b, "MatMul", 2, 1);
+    ir_node *n = mk(&b, "MatMul", "11", 1);
     CHECK(infer(n, (dn_tensor *[]){&A, &W}, 2, Y, 1, &e) == 0 &&
           shape_is(&Y[0], 3, (int64_t[]){-1, 128, 3072}));
     CHECK(infer(n, (dn_tensor *[]){&U, &W}, 2, Y, 1, &e) == 0 && Y[0].shape.rank < 0);
     /* Conv with unknown batch and height */
     dn_tensor X = {DN_F32, dn_shape_make(4, (int64_t[]){-1, 3, -1, 32}), NULL};
     dn_tensor K = {DN_F32, dn_shape_make(4, (int64_t[]){8, 3, 3, 3}), NULL};
-    n = mk(&b, "Conv", 2, 1);
+    n = mk(&b, "Conv", "11", 1);
     static int64_t s2[2] = {2, 2};
-    attr_is(&b, "strides", s2, 2);
+    attr_ints(&b, "strides", s2, 2);
     CHECK(infer(n, (dn_tensor *[]){&X, &K}, 2, Y, 1, &e) == 0 &&
           shape_is(&Y[0], 4, (int64_t[]){-1, 8, -1, 15}));
     /* MaxPool with Indices, unknown width */
     dn_tensor P = {DN_F32, dn_shape_make(4, (int64_t[]){1, 3, 8, -1}), NULL};
-    n = mk(&b, "MaxPool", 1, 2);
+    n = mk(&b, "MaxPool", "1", 2);
     static int64_t k2[2] = {2, 2};
-    attr_is(&b, "kernel_shape", k2, 2);
-    attr_is(&b, "strides", s2, 2);
+    attr_ints(&b, "kernel_shape", k2, 2);
+    attr_ints(&b, "strides", s2, 2);
     CHECK(infer(n, (dn_tensor *[]){&P}, 1, Y, 2, &e) == 0 &&
           shape_is(&Y[0], 4, (int64_t[]){1, 3, 4, -1}) && Y[1].dtype == DN_I64 &&
           shape_is(&Y[1], 4, (int64_t[]){1, 3, 4, -1}));
     /* Einsum with an unknown batch dim */
     dn_tensor Q = {DN_F32, dn_shape_make(3, (int64_t[]){-1, 5, 4}), NULL};
     dn_tensor R = {DN_F32, dn_shape_make(3, (int64_t[]){-1, 6, 4}), NULL};
-    n = mk(&b, "Einsum", 2, 1);
+    n = mk(&b, "Einsum", "11", 1);
     attr_s(&b, "equation", "bid,bjd->bij");
     CHECK(infer(n, (dn_tensor *[]){&Q, &R}, 2, Y, 1, &e) == 0 &&
           shape_is(&Y[0], 3, (int64_t[]){-1, 5, 6}));
     /* Gemm: unsupported dtype is a clear error */
     dn_tensor I = {DN_I64, dn_shape_make(2, (int64_t[]){2, 2}), NULL};
-    n = mk(&b, "Gemm", 2, 1);
+    n = mk(&b, "Gemm", "11", 1);
     CHECK(infer(n, (dn_tensor *[]){&I, &I}, 2, Y, 1, &e) == -1 && strstr(e.msg, "not supported"));
 }
 

@@ -4,6 +4,7 @@
  * cases that constant folding relies on, through the op_def's infer.
  * The last line printed is "N passed, N failed"; exit status 1 on failure. */
 #include "engine.h"
+#include "nodes.h"
 
 #include "check.h"
 
@@ -12,59 +13,6 @@
 #include <string.h>
 
 /* ---- building nodes and tensors ---------------------------------- */
-
-#define MAXA 8
-
-typedef struct node_buf {
-    ir_node n;
-    int in[8], out[8];
-    ir_attr attr[MAXA];
-} node_buf;
-
-/* present: one '1' (given) or '0' (left out) per input */
-static ir_node *mk(node_buf *b, const char *op, const char *present, int nout)
-{
-    memset(b, 0, sizeof *b);
-    b->n.name = "n";
-    b->n.op = (char *)op;
-    b->n.domain = "";
-    b->n.nin = (int)strlen(present);
-    for (int i = 0; i < b->n.nin; i++) b->in[i] = present[i] == '1' ? i : -1;
-    b->n.nout = nout;
-    for (int i = 0; i < nout; i++) b->out[i] = 100 + i;
-    b->n.in = b->in;
-    b->n.out = b->out;
-    b->n.attr = b->attr;
-    return &b->n;
-}
-
-static ir_attr *attr(node_buf *b, const char *name, int type)
-{
-    ir_attr *a = &b->attr[b->n.nattr++];
-    a->name = (char *)name;
-    a->type = type;
-    return a;
-}
-static void attr_i(node_buf *b, const char *name, int64_t v) { attr(b, name, IR_ATTR_INT)->i = v; }
-static void attr_s(node_buf *b, const char *name, const char *v)
-{
-    attr(b, name, IR_ATTR_STRING)->s = (char *)v;
-}
-static void attr_ints(node_buf *b, const char *name, int64_t *v, int k)
-{
-    ir_attr *a = attr(b, name, IR_ATTR_INTS);
-    a->ints = v;
-    a->n = k;
-}
-
-static dn_tensor tens(int dtype, int rank, const int64_t *d, const void *data)
-{
-    dn_tensor t;
-    t.dtype = dtype;
-    t.shape = dn_shape_make(rank, d);
-    t.data = (void *)data;
-    return t;
-}
 
 static int run(ir_node *n, const dn_tensor *const *in, dn_tensor *out, dn_err *e)
 {
