@@ -16,6 +16,7 @@ int cli_rules(int argc, char **argv);
 int cli_optimize(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_fuse(int argc, char **argv);
+int cli_layout(int argc, char **argv);
 
 /* Prints "dnnf: MESSAGE" on stderr; returns CLI_ERR. */
 int cli_fail(const dn_err *e);

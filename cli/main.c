@@ -25,6 +25,10 @@ static const char *usage_text =
     "  fuse MODEL [-r RULES]... [--json] [--summary] [--steps] [--plan] [--no-rewrite]\n"
     "       [--check] [--random-weights [SEED]] [--profile-db FILE] [--max-args N] [--max-ms N]\n"
     "                               DNNFusion fusion plan and report (docs/fusion.md)\n"
+    "  layout MODEL [-r RULES]... [--json] [--summary] [-v] [--plan] [--check] [--forbid OP,...]\n"
+    "         [--no-rewrite] [--no-fuse] [--no-eliminate] [--no-select] [--no-images] [--nhwc]\n"
+    "         [--max-divmod N] [--max-copies N] [--image-max WxH] [--device D]\n"
+    "                               SmartMem layout pass and report (docs/layout.md)\n"
     "  devices [--json] [--device D]\n"
     "                               OpenCL platforms and devices, and the one a run uses\n"
     "\n"
@@ -115,5 +119,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "optimize")) return cli_optimize(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace")) return cli_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "fuse")) return cli_fuse(argc - 1, argv + 1);
+    if (!strcmp(cmd, "layout")) return cli_layout(argc - 1, argv + 1);
     return cli_usage(cmd, "unknown command");
 }
