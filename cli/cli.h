@@ -17,6 +17,8 @@ int cli_optimize(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_fuse(int argc, char **argv);
 int cli_layout(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_batch(int argc, char **argv);
 
 /* Prints "dnnf: MESSAGE" on stderr; returns CLI_ERR. */
 int cli_fail(const dn_err *e);

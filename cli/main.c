@@ -29,6 +29,10 @@ static const char *usage_text =
     "         [--no-rewrite] [--no-fuse] [--no-eliminate] [--no-select] [--no-images] [--nhwc]\n"
     "         [--max-divmod N] [--max-copies N] [--image-max WxH] [--device D]\n"
     "                               SmartMem layout pass and report (docs/layout.md)\n"
+    "  report MODEL -o FILE.html [-r RULES]... [--random-weights [SEED]] [--max-draw N] [--max-ms N]\n"
+    "                               one HTML page: graphs before/after, fusion blocks, trace, rules\n"
+    "  batch DIR -o OUT [-j N] [--run] [-r RULES]...\n"
+    "                               optimize (and with --run check) every model of DIR, summary table\n"
     "  devices [--json] [--device D]\n"
     "                               OpenCL platforms and devices, and the one a run uses\n"
     "\n"
@@ -120,5 +124,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "trace")) return cli_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "fuse")) return cli_fuse(argc - 1, argv + 1);
     if (!strcmp(cmd, "layout")) return cli_layout(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "batch")) return cli_batch(argc - 1, argv + 1);
     return cli_usage(cmd, "unknown command");
 }

@@ -11,7 +11,7 @@ BUILD=${DNNF_BUILD:-build}
 # Debian packages: the toolchain and the libraries of GUIDE §9.
 PKGS="build-essential cmake pkg-config re2c bison uthash-dev libprotobuf-c-dev
 protobuf-c-compiler ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo
-graphviz python3 python3-venv"
+graphviz python3 python3-venv chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -57,3 +57,6 @@ endif()
 # Rewriting with the e-graph engine (tests/rewrite/*.test as data, the shared
 # models optimized and checked against the unoptimized reference).
 include(${CMAKE_SOURCE_DIR}/tests/rewrite/rewrite.cmake)
+
+# The HTML report (in headless Chromium), batch mode and the tutorial's commands.
+include(${CMAKE_SOURCE_DIR}/tests/report/report.cmake)
