@@ -2,7 +2,7 @@
 # Every test: set up (install what is missing, build), run the whole ctest
 # suite, then rebuild the library and the unit tests with
 # -fsanitize=address,undefined and run the unit, operator and bad-input
-# tests, the CLI, the rules language and the rewrite tests again under the
+# tests, the CLI, the rules language, the rewrite, fusion and layout tests again under the
 # sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +16,4 @@ cmake --build build-asan -j"$JOBS"
 # by name in tests/unit/lsan.supp, so our own leaks are still reported.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/unit/lsan.supp:print_suppressions=0 \
-  ctest --test-dir build-asan -j"$JOBS" --output-on-failure -L 'unit|ops|bad|cli|grammar|rewrite'
+  ctest --test-dir build-asan -j"$JOBS" --output-on-failure -L 'unit|ops|bad|cli|grammar|rewrite|fusion|layout'
