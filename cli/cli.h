@@ -17,6 +17,17 @@ int cli_optimize(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_fuse(int argc, char **argv);
 int cli_layout(int argc, char **argv);
+#if defined(DNNF_HAVE_LAYOUT) && defined(DNNF_HAVE_FUSION)
+#include "fusion.h"
+#include "layout.h"
+/* The layout blocks of a fusion plan (cli/layout.c); free with the next. */
+ly_blocks *cli_layout_blocks(const fu_plan *fp, const ir_graph *G, ly_blocks *B);
+void cli_layout_blocks_free(ly_blocks *B);
+/* Runs the layout pass over a fusion plan and prints its summary line and
+   every data-movement operator that survives as its own kernel, with why. */
+int cli_layout_of_plan(const fu_plan *fp, const ir_graph *G, const gm_rules *R, FILE *out,
+                       dn_err *e);
+#endif
 int cli_report(int argc, char **argv);
 int cli_batch(int argc, char **argv);
 

@@ -294,6 +294,15 @@ int cli_fuse(int argc, char **argv)
         }
     }
     double optimize_ms = now_ms() - t0; /* load + fold + rewrite + fuse (GUIDE §7) */
+#ifdef DNNF_HAVE_LAYOUT
+    /* Which data-movement operators survive as kernels of their own, and why
+       (the SmartMem pass over the last plan: issue 7's report). */
+    if (rc == CLI_OK && !json && !canonical && (p1 || p0) &&
+        cli_layout_of_plan(p1 ? p1 : p0, p1 ? h : g, R, out, &e)) {
+        dn_errpre(&e, "%s: layout: ", model);
+        rc = cli_fail(&e);
+    }
+#endif
     if (rc == CLI_OK && !json && !canonical) {
         int measured, estimated;
         fu_profile_counts(db, &measured, &estimated);

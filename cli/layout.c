@@ -27,6 +27,40 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
+#ifdef DNNF_HAVE_FUSION
+ly_blocks *cli_layout_blocks(const fu_plan *fp, const ir_graph *G, ly_blocks *B)
+{
+    int nb = fu_plan_nblocks(fp);
+    int *block_of = malloc(((size_t)G->nnode + 1) * sizeof *block_of);
+    int *kind = malloc(((size_t)nb + 1) * sizeof *kind);
+    if (!block_of || !kind) abort();
+    for (int i = 0; i < G->nnode; i++) block_of[i] = fu_plan_block_of(fp, i);
+    for (int b = 0; b < nb; b++) kind[b] = fu_plan_block(fp, b)->kind; /* FU_* are LY_BLOCK_* */
+    B->nblocks = nb;
+    B->block_of = block_of;
+    B->kind = kind;
+    return B;
+}
+
+void cli_layout_blocks_free(ly_blocks *B)
+{
+    free((int *)B->block_of);
+    free((int *)B->kind);
+}
+
+int cli_layout_of_plan(const fu_plan *fp, const ir_graph *G, const gm_rules *R, FILE *out,
+                       dn_err *e)
+{
+    ly_blocks B;
+    cli_layout_blocks(fp, G, &B);
+    ly_plan *P = ly_plan_build(G, R, &B, NULL, e);
+    if (P) ly_plan_print(P, 0, out);
+    ly_plan_free(P);
+    cli_layout_blocks_free(&B);
+    return P ? 0 : -1;
+}
+#endif
+
 static ir_graph *load(const char *path, dn_err *e)
 {
     ir_graph *g;
@@ -179,10 +213,8 @@ int cli_layout(int argc, char **argv)
             G = h;
         }
     }
-    ly_blocks *Bp = NULL;
-    int *block_of = NULL, *kind = NULL;
+    ly_blocks *Bp = NULL, B;
 #ifdef DNNF_HAVE_FUSION
-    ly_blocks B;
     fu_plan *fp = NULL;
     if (rc == CLI_OK && fuse) {
         fu_limits L;
@@ -191,23 +223,12 @@ int cli_layout(int argc, char **argv)
         if (!fp) {
             dn_errpre(&e, "%s: fusion: ", model);
             rc = cli_fail(&e);
-        } else {
-            int nb = fu_plan_nblocks(fp);
-            block_of = malloc(((size_t)G->nnode + 1) * sizeof *block_of);
-            kind = malloc(((size_t)nb + 1) * sizeof *kind);
-            if (!block_of || !kind) abort();
-            for (int i = 0; i < G->nnode; i++)
-                block_of[i] = fu_plan_block_of(fp, i);
-            for (int b = 0; b < nb; b++)
-                kind[b] = fu_plan_block(fp, b)->kind; /* FU_* numbers are LY_BLOCK_*'s */
-            B.nblocks = nb;
-            B.block_of = block_of;
-            B.kind = kind;
-            Bp = &B;
-        }
+        } else
+            Bp = cli_layout_blocks(fp, G, &B);
     }
 #else
     (void)fuse;
+    memset(&B, 0, sizeof B);
 #endif
     ly_plan *P = NULL;
     if (rc == CLI_OK && !(P = ly_plan_build(G, R, Bp, &O, &e))) {
@@ -260,8 +281,7 @@ int cli_layout(int argc, char **argv)
 #ifdef DNNF_HAVE_FUSION
     fu_plan_free(fp);
 #endif
-    free(block_of);
-    free(kind);
+    if (Bp) cli_layout_blocks_free(Bp);
     ir_free(h);
     ir_free(g);
     gm_rules_free(R);

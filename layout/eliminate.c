@@ -46,19 +46,22 @@ int ly_is_candidate(const ir_graph *g, int node)
 /* The input tensors of node n as views of g's values. */
 static int node_inputs(const ir_graph *g, const ir_node *n, dn_tensor *t, const dn_tensor **pt)
 {
-    for (int k = 0; k < n->nin && k < 16; k++) {
+    for (int k = 0; k < n->nin && k < LY_MAX_INPUTS; k++) {
         pt[k] = ir_input_tensor(g, n, k, &t[k]) ? &t[k] : NULL;
     }
-    return n->nin < 16 ? n->nin : 16;
+    return n->nin < LY_MAX_INPUTS ? n->nin : LY_MAX_INPUTS;
 }
 
 /* The map of node `node` (output `which`, or Concat input `which`). */
 static int node_map(ly_plan *p, int node, int which, cg_map *m, dn_err *e)
 {
     const ir_node *n = &p->g->node[node];
-    dn_tensor t[16];
-    const dn_tensor *pt[16];
+    dn_tensor t[LY_MAX_INPUTS];
+    const dn_tensor *pt[LY_MAX_INPUTS];
     memset(t, 0, sizeof t);
+    if (n->nin > LY_MAX_INPUTS)
+        return dn_errf(e, "%s has %d inputs, more than the %d the layout pass reads", n->name,
+                       n->nin, LY_MAX_INPUTS);
     int nin = node_inputs(p->g, n, t, pt);
     return cg_map_node(p->arena, n, pt, nin, which, m, e);
 }

@@ -134,7 +134,10 @@ typedef struct ly_blocks {
 #define LY_MAX_PATH 24
 /* A read through a Concat is split into one guarded piece per input
    (cg_map guards); at most this many pieces per access. */
-#define LY_MAX_PIECES 16
+#define LY_MAX_PIECES 64
+/* Inputs of one data-movement node the pass looks at (DenseNet-121's
+   Concats take up to 33 feature maps); more are reported, not dropped. */
+#define LY_MAX_INPUTS LY_MAX_PIECES
 
 /* A step of an eliminated chain: node, and for Split which output. */
 typedef struct ly_step {

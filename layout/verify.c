@@ -18,12 +18,13 @@ static int run_step(const ir_graph *g, int node, int slot, int which, const dn_t
                     dn_tensor *y, dn_err *e)
 {
     const ir_node *n = &g->node[node];
-    dn_tensor in[16], fill[16], out[16];
-    const dn_tensor *pin[16];
+    dn_tensor in[LY_MAX_INPUTS], fill[LY_MAX_INPUTS], out[LY_MAX_INPUTS];
+    const dn_tensor *pin[LY_MAX_INPUTS];
     int nfill = 0, rc = -1;
     memset(in, 0, sizeof in);
     memset(out, 0, sizeof out);
-    if (n->nin > 16 || n->nout > 16) return dn_errf(e, "%s: too many inputs", n->name);
+    if (n->nin > LY_MAX_INPUTS || n->nout > LY_MAX_INPUTS)
+        return dn_errf(e, "%s: too many inputs", n->name);
     for (int k = 0; k < n->nin; k++) {
         pin[k] = NULL;
         if (n->in[k] < 0) continue;
