@@ -31,19 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
 /* ------------------------------------------------------------------ */
 /* The worker: one model                                                */
 /* ------------------------------------------------------------------ */
@@ -249,7 +236,7 @@ static int list_models(const char *dir, char ***files, int *n, dn_err *e)
     if (!*files) abort();
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.' ||
-            !(ends_with(de->d_name, ".onnx") || ends_with(de->d_name, ".graph")))
+            !(cli_ends_with(de->d_name, ".onnx") || cli_ends_with(de->d_name, ".graph")))
             continue;
         if (*n == cap && !(*files = realloc(*files, (size_t)(cap *= 2) * sizeof **files))) abort();
         size_t len = strlen(dir) + strlen(de->d_name) + 2;
@@ -278,7 +265,7 @@ static void remove_parts(const char *dir)
     struct dirent *de;
     char path[4400];
     while ((de = readdir(d)))
-        if (ends_with(de->d_name, RP_PART)) {
+        if (cli_ends_with(de->d_name, RP_PART)) {
             snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
             unlink(path);
         }
@@ -365,7 +352,7 @@ static void start(batch *b, job *j, const sigset_t *oldmask)
     setpgid(pid, pid); /* also here: whichever runs first */
     j->pid = pid;
     j->state = ST_RUNNING;
-    j->t0 = now_s();
+    j->t0 = cli_now_ms() / 1e3;
     b->running++;
 }
 
@@ -388,7 +375,7 @@ static void last_line(const char *log, char *msg, size_t n)
 static void finished(batch *b, job *j, int status)
 {
     char log[4400], part[4500], path[4400];
-    j->secs = now_s() - j->t0;
+    j->secs = cli_now_ms() / 1e3 - j->t0;
     b->running--;
     b->done++;
     snprintf(log, sizeof log, "%s/log.txt", j->dir);

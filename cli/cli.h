@@ -31,6 +31,30 @@ int cli_layout_of_plan(const fu_plan *fp, const ir_graph *G, const gm_rules *R, 
 int cli_report(int argc, char **argv);
 int cli_batch(int argc, char **argv);
 
+/* Shared by the subcommands (cli/common.c). */
+double cli_now_ms(void);
+int cli_ends_with(const char *s, const char *suf);
+/* DNNF_RULES, else the standard library's all.rules. */
+const char *cli_default_rules(void);
+struct gm_rules;
+/* Reads rule files (none: the default), printing every diagnostic; NULL on
+   any error. */
+struct gm_rules *cli_load_rules(const char *const *paths, int n);
+typedef struct cli_model_opts {
+    int weights;    /* read (or fill) the weights */
+    int random;     /* ox_load_weights' mode for ONNX files (.graph: always random) */
+    uint64_t seed;
+    int composites; /* tolerate composite operators that only the e-graph infers */
+} cli_model_opts;
+/* Nodes and compute ops of a model as given, before folding (GUIDE §7). */
+typedef struct cli_model_counts {
+    int nodes, compute_ops;
+} cli_model_counts;
+/* An ONNX file or a `.graph`, folded; *given (may be NULL) gets its counts
+   as given. */
+ir_graph *cli_load_model(const char *path, const cli_model_opts *o, cli_model_counts *given,
+                         ir_fold_stats *st, dn_err *e);
+
 /* Prints "dnnf: MESSAGE" on stderr; returns CLI_ERR. */
 int cli_fail(const dn_err *e);
 /* Prints "dnnf CMD: MESSAGE" and the command's usage; returns CLI_USAGE. */

@@ -18,57 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
-/* Graph and its compute ops as given (before folding). */
-static ir_graph *load_model(const char *path, int weights, int random, uint64_t seed, int *given,
-                            ir_fold_stats *st, dn_err *e)
-{
-    ir_graph *g;
-    if (ends_with(path, ".graph")) {
-        gm_diags *d = gm_diags_new();
-        g = gm_graph_read(path, d);
-        if (!g) {
-            dn_errf(e, "%s", gm_diags_text(d));
-            size_t n = strlen(e->msg);
-            if (n && e->msg[n - 1] == '\n') e->msg[n - 1] = 0;
-        }
-        gm_diags_free(d);
-        if (!g) return NULL;
-        /* hand-written graphs declare weights without values: mark them
-           missing external data, so that --random-weights fills them the
-           way it fills the shared models' */
-        if (weights)
-            for (int v = 0; v < g->nval; v++)
-                if (g->val[v].kind == IR_VAL_CONST && !g->val[v].data && !g->val[v].ext_location) {
-                    g->val[v].ext_location = ir_strdup("graph.weights");
-                    g->val[v].ext_length = -1;
-                }
-    } else {
-        g = ox_load(path, e);
-        if (!g) return NULL;
-    }
-    *given = ir_count_nodes(g, 1);
-    if ((weights && ox_load_weights(g, ends_with(path, ".graph") ? 2 : random, seed, e)) ||
-        ir_infer(g, 1, st, e)) {
-        if (strncmp(e->msg, path, strlen(path)) != 0) dn_errpre(e, "%s: ", path);
-        ir_free(g);
-        return NULL;
-    }
-    return g;
-}
-
 /* Max abs difference between two output sets, and the scale (max |a|). */
 static int compare(const ir_graph *g, const dn_tensor *a, const dn_tensor *b, double *worst,
                    double *scale)
@@ -235,26 +184,15 @@ int cli_fuse(int argc, char **argv)
     }
     if (!model) return cli_usage("fuse", "no model given");
     if (canonical) rewrite = 0; /* the canonical listing is of the graph as written */
-    double t0 = now_ms();
-    char dflt[4096];
-    if (!nrules) {
-        const char *env = getenv("DNNF_RULES");
-        snprintf(dflt, sizeof dflt, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
-        rules[nrules++] = dflt;
-    }
-    gm_diags *d = gm_diags_new();
-    gm_rules *R = gm_rules_load(rules, nrules, d);
-    if (!R || gm_diags_count(d)) {
-        fprintf(stderr, "%s", gm_diags_text(d));
-        if (!gm_diags_count(d)) fprintf(stderr, "dnnf: cannot read the rules\n");
-        gm_rules_free(R);
-        gm_diags_free(d);
-        return CLI_ERR;
-    }
-    gm_diags_free(d);
+    double t0 = cli_now_ms();
+    gm_rules *R = cli_load_rules(rules, nrules);
+    if (!R) return CLI_ERR;
     dn_err e;
     int given = 0;
-    ir_graph *g = load_model(model, do_check, random ? 2 : 1, seed, &given, NULL, &e);
+    cli_model_opts mo = {do_check, random ? 2 : 1, seed, 0};
+    cli_model_counts counts;
+    ir_graph *g = cli_load_model(model, &mo, &counts, NULL, &e);
+    given = counts.compute_ops;
     if (!g) {
         gm_rules_free(R);
         return cli_fail(&e);
@@ -293,7 +231,7 @@ int cli_fuse(int argc, char **argv)
             }
         }
     }
-    double optimize_ms = now_ms() - t0; /* load + fold + rewrite + fuse (GUIDE §7) */
+    double optimize_ms = cli_now_ms() - t0; /* load + fold + rewrite + fuse (GUIDE §7) */
 #ifdef DNNF_HAVE_LAYOUT
     /* Which data-movement operators survive as kernels of their own, and why
        (the SmartMem pass over the last plan: issue 7's report). */

@@ -21,12 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
 #ifdef DNNF_HAVE_FUSION
 ly_blocks *cli_layout_blocks(const fu_plan *fp, const ir_graph *G, ly_blocks *B)
 {
@@ -60,29 +54,6 @@ int cli_layout_of_plan(const fu_plan *fp, const ir_graph *G, const gm_rules *R, 
     return P ? 0 : -1;
 }
 #endif
-
-static ir_graph *load(const char *path, dn_err *e)
-{
-    ir_graph *g;
-    if (ends_with(path, ".graph")) {
-        gm_diags *d = gm_diags_new();
-        g = gm_graph_read(path, d);
-        if (!g) {
-            dn_errf(e, "%s", gm_diags_text(d));
-            size_t n = strlen(e->msg);
-            if (n && e->msg[n - 1] == '\n') e->msg[n - 1] = 0;
-        }
-        gm_diags_free(d);
-        if (!g) return NULL;
-    } else if (!(g = ox_load(path, e)))
-        return NULL;
-    if (ir_infer(g, 1, NULL, e)) {
-        if (strncmp(e->msg, path, strlen(path)) != 0) dn_errpre(e, "%s: ", path);
-        ir_free(g);
-        return NULL;
-    }
-    return g;
-}
 
 /* Is op in the comma-separated list? */
 static int listed(const char *list, const char *op)
@@ -177,23 +148,10 @@ int cli_layout(int argc, char **argv)
         free(devs);
     }
     if (canonical) rewrite = 0, fuse = 0; /* listings as data are of the graph as written */
-    char dflt[4096];
-    if (!nrules) {
-        const char *env = getenv("DNNF_RULES");
-        snprintf(dflt, sizeof dflt, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
-        rules[nrules++] = dflt;
-    }
-    gm_diags *d = gm_diags_new();
-    gm_rules *R = gm_rules_load(rules, nrules, d);
-    if (!R || gm_diags_count(d)) {
-        fprintf(stderr, "%s", gm_diags_text(d));
-        if (!gm_diags_count(d)) fprintf(stderr, "dnnf: cannot read the rules\n");
-        gm_rules_free(R);
-        gm_diags_free(d);
-        return CLI_ERR;
-    }
-    gm_diags_free(d);
-    ir_graph *g = load(model, &e), *h = NULL;
+    gm_rules *R = cli_load_rules(rules, nrules);
+    if (!R) return CLI_ERR;
+    cli_model_opts mo = {0, 0, 0, 0};
+    ir_graph *g = cli_load_model(model, &mo, NULL, NULL, &e), *h = NULL;
     if (!g) {
         gm_rules_free(R);
         return cli_fail(&e);

@@ -10,19 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-static double eg_now_ms_cli(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
 static int parse_int(const char *s, int *out)
 {
     char *end;
@@ -181,57 +168,22 @@ int cli_optimize(int argc, char **argv)
     if (!model) return cli_usage("optimize", "no model given");
     dn_err e;
     if (eg_limits_check(&L, &e)) return cli_usage("optimize", "%s", e.msg);
-    if (out && !ends_with(out, ".graph") && !ends_with(out, ".onnx"))
+    if (out && !cli_ends_with(out, ".graph") && !cli_ends_with(out, ".onnx"))
         return cli_usage("optimize", "-o takes a .graph or .onnx file (got %s)", out);
 
-    double t0 = eg_now_ms_cli();
-    /* the rules */
-    char dflt[4096];
-    if (!nrules) {
-        snprintf(dflt, sizeof dflt, "%s/all.rules", DNNF_RULES_DIR);
-        rules[nrules++] = dflt;
-    }
-    gm_diags *d = gm_diags_new();
-    gm_rules *R = gm_rules_load(rules, nrules, d);
-    if (!R || gm_diags_count(d)) {
-        fprintf(stderr, "%s", gm_diags_text(d));
-        if (!gm_diags_count(d)) fprintf(stderr, "dnnf: cannot read the rules\n");
-        gm_rules_free(R);
-        gm_diags_free(d);
-        return CLI_ERR;
-    }
-    /* the model */
-    ir_graph *g = NULL;
-    if (ends_with(model, ".graph")) {
-        g = gm_graph_read(model, d);
-        if (!g) {
-            fprintf(stderr, "%s", gm_diags_text(d));
-        } else {
-            ir_fold_stats st;
-            /* a graph holding composites (dnnf::Gelu, ...) cannot be
-               inferred by the registry; the e-graph infers them through
-               their bodies, so only other failures are errors */
-            int composite = 0;
-            for (int i = 0; i < g->nnode; i++)
-                composite |= !op_lookup(g->node[i].domain, g->node[i].op);
-            if (ir_infer(g, 1, &st, &e) && !composite) {
-                dn_errpre(&e, "%s: ", model);
-                cli_fail(&e);
-                ir_free(g);
-                g = NULL;
-            }
-        }
-    } else
-        /* weights: for --check and for an ONNX output (which must hold them);
-           a .graph output and the statistics need only the structure */
-        g = cli_load(model, random || do_check || (out && ends_with(out, ".onnx")),
-                     random || do_check, seed, NULL);
-    gm_diags_free(d);
+    double t0 = cli_now_ms();
+    gm_rules *R = cli_load_rules(rules, nrules);
+    if (!R) return CLI_ERR;
+    /* weights: for --check and for an ONNX output (which must hold them);
+       a .graph output and the statistics need only the structure */
+    cli_model_opts mo = {random || do_check || (out && cli_ends_with(out, ".onnx")),
+                         random || do_check, seed, 1};
+    ir_graph *g = cli_load_model(model, &mo, NULL, NULL, &e);
     if (!g) {
         gm_rules_free(R);
-        return CLI_ERR;
+        return cli_fail(&e);
     }
-    double tload = eg_now_ms_cli();
+    double tload = cli_now_ms();
 
     FILE *tf = NULL;
     if (trace && !(tf = fopen(trace, "w"))) {
@@ -248,7 +200,7 @@ int cli_optimize(int argc, char **argv)
     }
     if (tf) fclose(tf);
     if (rc == CLI_OK) {
-        double topt = eg_now_ms_cli();
+        double topt = cli_now_ms();
         char list[8192];
         fired(&res, list, sizeof list);
         if (json) {
@@ -282,7 +234,7 @@ int cli_optimize(int argc, char **argv)
         if (stats) print_stats(&res, stdout);
         (void)topt;
         if (out) {
-            if (ends_with(out, ".graph")) {
+            if (cli_ends_with(out, ".graph")) {
                 FILE *f = fopen(out, "w");
                 if (!f) {
                     fprintf(stderr, "dnnf: %s: cannot create\n", out);

@@ -21,19 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
 int rp_have_fusion(void)
 {
 #ifdef DNNF_HAVE_FUSION
@@ -53,57 +40,6 @@ void rp_options_default(rp_options *o)
 double rp_fusion_rate(const rp_model *m, const rp_summary *s)
 {
     return s->have && s->kernels ? (double)m->given / s->kernels : 0;
-}
-
-/* The model: an ONNX file, or a hand-written .graph whose weights are
-   declared without values (they get random values when asked for, the
-   way `dnnf fuse` fills them). */
-static ir_graph *load(const rp_options *o, rp_model *m, dn_err *e)
-{
-    const char *path = o->model;
-    ir_graph *g;
-    int graph = ends_with(path, ".graph");
-    if (graph) {
-        gm_diags *d = gm_diags_new();
-        g = gm_graph_read(path, d);
-        if (!g) {
-            dn_errf(e, "%s", gm_diags_text(d));
-            size_t n = strlen(e->msg);
-            if (n && e->msg[n - 1] == '\n') e->msg[n - 1] = 0;
-        }
-        gm_diags_free(d);
-        if (!g) return NULL;
-        if (o->weights)
-            for (int v = 0; v < g->nval; v++)
-                if (g->val[v].kind == IR_VAL_CONST && !g->val[v].data && !g->val[v].ext_location) {
-                    g->val[v].ext_location = ir_strdup("graph.weights");
-                    g->val[v].ext_length = -1;
-                }
-    } else {
-        g = ox_load(path, e);
-        if (!g) return NULL;
-    }
-    m->given = ir_count_nodes(g, 1);
-    m->nodes_given = ir_count_nodes(g, 0);
-    if (o->weights && ox_load_weights(g, graph ? 2 : (o->random ? 1 : 0), o->seed, e)) {
-        if (strncmp(e->msg, path, strlen(path)) != 0) dn_errpre(e, "%s: ", path);
-        ir_free(g);
-        return NULL;
-    }
-    if (ir_infer(g, 1, &m->fold, e)) {
-        /* a graph holding composites (dnnf::Gelu) cannot be inferred by
-           the operator registry; the e-graph infers them through their
-           bodies (as `dnnf optimize` does) */
-        int composite = 0;
-        for (int i = 0; i < g->nnode; i++)
-            composite |= !g->node[i].dead && !op_lookup(g->node[i].domain, g->node[i].op);
-        if (!composite) {
-            if (strncmp(e->msg, path, strlen(path)) != 0) dn_errpre(e, "%s: ", path);
-            ir_free(g);
-            return NULL;
-        }
-    }
-    return g;
 }
 
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
@@ -225,17 +161,12 @@ int rp_model_run(const rp_options *o, rp_model *m, dn_err *e)
 {
     memset(m, 0, sizeof *m);
     m->path = o->model;
-    double t0 = now_ms();
+    double t0 = cli_now_ms();
     const char *paths[64];
     int n = o->nrules;
-    char dflt[4096];
     for (int i = 0; i < n; i++)
         paths[i] = o->rules[i];
-    if (!n) {
-        const char *env = getenv("DNNF_RULES");
-        snprintf(dflt, sizeof dflt, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
-        paths[n++] = dflt;
-    }
+    if (!n) paths[n++] = cli_default_rules();
     gm_diags *d = gm_diags_new();
     m->rules = gm_rules_load(paths, n, d);
     if (!m->rules || gm_diags_count(d)) {
@@ -246,9 +177,13 @@ int rp_model_run(const rp_options *o, rp_model *m, dn_err *e)
         return -1;
     }
     gm_diags_free(d);
-    m->g = load(o, m, e);
+    cli_model_opts mo = {o->weights, o->random ? 1 : 0, o->seed, 1};
+    cli_model_counts given;
+    m->g = cli_load_model(o->model, &mo, &given, &m->fold, e);
+    m->given = given.compute_ops;
+    m->nodes_given = given.nodes;
     if (!m->g) return -1;
-    double t1 = now_ms();
+    double t1 = cli_now_ms();
     m->load_ms = t1 - t0;
 
     /* the trace goes to memory: the page embeds it */
@@ -264,7 +199,7 @@ int rp_model_run(const rp_options *o, rp_model *m, dn_err *e)
     m->have_res = 1;
     m->h = m->res.graph;
     m->res.graph = NULL;
-    double t2 = now_ms();
+    double t2 = cli_now_ms();
     m->rewrite_ms = t2 - t1;
 
     m->before.g = m->g;
@@ -283,7 +218,7 @@ int rp_model_run(const rp_options *o, rp_model *m, dn_err *e)
     plain_view(&m->after);
 #endif
     (void)plain_view;
-    double t3 = now_ms();
+    double t3 = cli_now_ms();
     m->fuse_ms = t3 - t2;
     /* GUIDE §7: load + rewrite + fuse (+ layout + codegen, not built yet) */
     m->optimize_ms = t3 - t0;

@@ -12,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *default_rules(void)
-{
-    const char *env = getenv("DNNF_RULES");
-    return env && env[0] ? env : DNNF_RULES_DIR "/all.rules";
-}
-
 static int check(int argc, char **argv)
 {
     rl_options o;
@@ -68,7 +62,7 @@ static int check(int argc, char **argv)
 
 static int show(int argc, char **argv)
 {
-    const char *dflt[1] = {default_rules()};
+    const char *dflt[1] = {cli_default_rules()};
     const char **files = argc > 1 ? (const char **)(argv + 1) : dflt;
     int nfiles = argc > 1 ? argc - 1 : 1;
     gm_diags *d = gm_diags_new();
