@@ -250,13 +250,6 @@ static int list_models(const char *dir, char ***files, int *n, dn_err *e)
     return 0;
 }
 
-static int make_dir(const char *path, dn_err *e)
-{
-    if (mkdir(path, 0777) && errno != EEXIST)
-        return dn_errf(e, "%s: cannot create the folder: %s", path, strerror(errno));
-    return 0;
-}
-
 /* Removes every *.part file in dir (what a killed worker left). */
 static void remove_parts(const char *dir)
 {
@@ -651,7 +644,7 @@ int cli_batch(int argc, char **argv)
         snprintf(b.self, sizeof b.self, "%s", argv[-1]);
     b.jobs = calloc((size_t)n, sizeof *b.jobs);
     if (!b.jobs) abort();
-    int rc = make_dir(out, &e) ? cli_fail(&e) : CLI_OK;
+    int rc = cli_mkdirs(out, &e) ? cli_fail(&e) : CLI_OK;
     for (int i = 0; i < n && rc == CLI_OK; i++) {
         job *j = &b.jobs[i];
         j->file = files[i];
@@ -666,7 +659,7 @@ int cli_batch(int argc, char **argv)
         for (int p = 0; p < i; p++)
             if (!strcmp(b.jobs[p].name, j->name)) cli_out_name(base, j->name, sizeof j->name);
         snprintf(j->dir, sizeof j->dir, "%s/%s", out, j->name);
-        if (make_dir(j->dir, &e)) rc = cli_fail(&e);
+        if (cli_mkdirs(j->dir, &e)) rc = cli_fail(&e);
     }
     if (rc == CLI_OK) {
         int s = run_batch(&b, jobs);

@@ -34,6 +34,8 @@ int cli_batch(int argc, char **argv);
 /* Shared by the subcommands (cli/common.c). */
 double cli_now_ms(void);
 int cli_ends_with(const char *s, const char *suf);
+/* mkdir -p: creates path and its missing parents. */
+int cli_mkdirs(const char *path, dn_err *e);
 /* DNNF_RULES, else the standard library's all.rules. */
 const char *cli_default_rules(void);
 struct gm_rules;
@@ -71,5 +73,35 @@ void cli_out_name(const char *name, char *buf, size_t n);
 
 /* JSON string (quoted and escaped) on f. */
 void cli_json_str(FILE *f, const char *s);
+
+
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+#include "codegen.h"
+struct fu_plan;
+struct gm_rules;
+/* The pipeline up to executable blocks (cli/pipeline.c). */
+typedef struct cli_pipeline {
+    ir_graph *g;          /* the model as loaded and folded: the reference */
+    ir_graph *h;          /* rewritten, composites expanded (fused runs) */
+    struct gm_rules *R;
+    struct fu_plan *p;
+    cg_block *b;
+    int nb;
+    const ir_graph *run;  /* the graph the blocks refer to */
+    int compute_ops;      /* of the model as given */
+    double optimize_ms;   /* load + rewrite + fuse */
+} cli_pipeline;
+int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cli_pipeline *pl);
+void cli_pipeline_free(cli_pipeline *pl);
+/* Runs the pipeline's blocks on the OpenCL device (cli/run_opencl.c):
+   prints the run's figures, with check the comparison with the reference
+   interpreter; out receives the outputs. */
+int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, int check,
+                   int verbose, const dn_tensor *in, dn_tensor *out);
+/* Worst |a - b| over one output, and max |a|. */
+void cli_compare(const dn_tensor *a, const dn_tensor *b, double *worst, double *scale);
+#endif
+int cli_codegen(int argc, char **argv);
+int cli_bench(int argc, char **argv);
 
 #endif

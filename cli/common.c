@@ -6,8 +6,10 @@
 #include "cli.h"
 #include "grammar.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 double cli_now_ms(void)
@@ -95,4 +97,22 @@ ir_graph *cli_load_model(const char *path, const cli_model_opts *o, cli_model_co
         return NULL;
     }
     return g;
+}
+
+int cli_mkdirs(const char *path, dn_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) return dn_errf(e, "%s: bad folder name", path);
+    memcpy(buf, path, n + 1);
+    /* every prefix ending before a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return dn_errf(e, "%s: cannot create folder: %s", buf, strerror(errno));
+        buf[i] = c;
+    }
+    return 0;
 }

@@ -1,6 +1,11 @@
-/* run.c -- `dnnf run MODEL --reference ...`: execute a model and write its
- * outputs as .npy files.  Inputs come from --input NAME=FILE.npy or, when
- * not given, are generated deterministically (rt_make_input). */
+/* run.c -- `dnnf run MODEL`: execute a model and write its outputs as .npy
+ * files.  By default the model is rewritten, fused and run as generated
+ * OpenCL kernels (cli/pipeline.c, runtime/execute.c); --no-fuse runs one
+ * kernel per node of the model as given; --reference runs the reference
+ * interpreter alone; --check runs it beside the OpenCL run and prints the
+ * worst error per output (exit 1 beyond 1e-3 x max |output|).  Inputs come
+ * from --input NAME=FILE.npy or, when not given, are generated
+ * deterministically (rt_make_input). */
 #include "cli.h"
 
 #include <errno.h>
@@ -38,12 +43,23 @@ int cli_run(int argc, char **argv)
 {
     const char *path = NULL, *outdir = NULL;
     const char *feed_name[MAX_FEEDS], *feed_file[MAX_FEEDS];
-    int nfeed = 0, reference = 0, random = 0;
+    const char *device = NULL;
+    int nfeed = 0, reference = 0, random = 0, nofuse = 0, check = 0, verbose = 0;
     uint64_t seed = 0, input_seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--reference"))
             reference = 1;
+        else if (!strcmp(a, "--no-fuse"))
+            nofuse = 1;
+        else if (!strcmp(a, "--check"))
+            check = 1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+            verbose |= 1;
+        else if (!strcmp(a, "--verify-blocks"))
+            verbose |= 2;
+        else if (!strcmp(a, "--device") && i + 1 < argc)
+            device = argv[++i];
         else if (!strcmp(a, "--random-weights")) {
             random = 1;
             if (cli_opt_seed(argc, argv, &i, &seed)) return cli_usage("run", "bad seed");
@@ -66,11 +82,29 @@ int cli_run(int argc, char **argv)
             path = a;
     }
     if (!path) return cli_usage("run", "missing MODEL");
+    if (reference && (nofuse || check || device))
+        return cli_usage("run", "--reference runs the interpreter alone (no --no-fuse, --check, --device)");
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+    cli_pipeline pl;
+    ir_graph *g;
+    if (!reference) {
+        if (cli_pipeline_build(path, !nofuse, random, seed, &pl)) {
+            cli_pipeline_free(&pl);
+            return CLI_ERR;
+        }
+        g = pl.g;
+    } else
+        g = cli_load(path, 1, random, seed, NULL);
+#else
+    (void)nofuse;
+    (void)check;
+    (void)device;
+    (void)verbose;
     if (!reference)
-        return cli_usage("run", "only --reference execution exists in this version "
-                                "(OpenCL execution is not built yet)");
-
+        return cli_usage("run", "this dnnf was built without the OpenCL executor "
+                                "(tests/codegen/codegen.cmake): only --reference");
     ir_graph *g = cli_load(path, 1, random, seed, NULL);
+#endif
     if (!g) return CLI_ERR;
     dn_err e;
     int rc = CLI_OK;
@@ -95,17 +129,19 @@ int cli_run(int argc, char **argv)
         if (err) rc = cli_fail(&e);
     }
     rt_ref_stats st;
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+    if (!reference && rc == CLI_OK)
+        rc = cli_run_opencl(&pl, path, device, nofuse, check, verbose, in, out);
+    else
+#endif
     if (rc == CLI_OK && rt_reference_run(g, in, out, &st, &e)) {
         dn_errpre(&e, "%s: ", path);
         rc = cli_fail(&e);
-    }
-    if (rc == CLI_OK) {
+    } else if (rc == CLI_OK)
         printf("reference run of %s: %d nodes, %.1f ms, peak intermediates %.1f MB\n", path,
                st.nodes, st.ms, st.peak_bytes / 1e6);
-        if (outdir && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-            dn_errf(&e, "%s: cannot create folder: %s", outdir, strerror(errno));
-            rc = cli_fail(&e);
-        }
+    if (rc == CLI_OK) {
+        if (outdir && cli_mkdirs(outdir, &e)) rc = cli_fail(&e);
         for (int i = 0; i < g->noutput && rc == CLI_OK; i++) {
             const char *name = g->val[g->output[i]].name;
             summary(name, &out[i]);
@@ -120,6 +156,11 @@ int cli_run(int argc, char **argv)
     for (int i = 0; i < g->noutput; i++) dn_tensor_free(&out[i]);
     free(in);
     free(out);
-    ir_free(g);
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+    if (!reference)
+        cli_pipeline_free(&pl);
+    else
+#endif
+        ir_free(g);
     return rc;
 }

@@ -270,7 +270,62 @@ const cg_expr *cg_expr_parse(cg_arena *a, const char *text, const char *const *n
                              dn_err *e);
 
 /* ------------------------------------------------------------------ */
-/* 6. Kernel emitter (codegen/emit.c) -- to come                        */
+/* 6. Kernel emitter (codegen/emit*.c, templates/NAME.cl; docs/codegen.md) */
 /* ------------------------------------------------------------------ */
+
+/* What a kernel is made from: a fusion block (fusion/fusion.h fu_block)
+   or one node, by value and node ids of g.  Kept independent of fusion/
+   so that unfused execution (one block per node) uses the same emitter. */
+typedef struct cg_block {
+    int id;
+    int view; /* 1: only views (Reshape, Squeeze, ...): nothing to launch */
+    int nexec;
+    const int *exec; /* nodes, topological order (recomputed ones included) */
+    int ninputs;
+    const int *inputs; /* values read from other blocks or graph inputs */
+    int nparams;
+    const int *params; /* constants read */
+    int noutputs;
+    const int *outputs; /* values written */
+} cg_block;
+
+/* The device a kernel is written for: the template family and its tile
+   parameters. */
+typedef struct cg_device {
+    int gpu; /* 0: the CPU family (register blocks, no local memory) */
+    int compute_units;
+    int64_t local_mem;
+} cg_device;
+
+typedef struct cg_kernel {
+    char name[64];   /* kernel function: family and a hash of the body, so
+                        identical blocks (repeated layers) share one program */
+    char family[32]; /* "elementwise", "matmul", ... */
+    char *source;    /* the whole program, with a comment naming the nodes */
+    char *nodes;     /* "name (Op), name (Op), ..." */
+    int nargs;
+    int *args; /* value ids, in argument order: the nout outputs first */
+    int nout;
+    int dims;
+    size_t global[3], local[3];
+    int has_local;
+    double flops, bytes; /* per launch, for the roofline figure */
+    /* A constant argument the kernel reads packed (the executor packs it
+       once, at upload): pack_arg is its argument number + 1 (0: none).
+       Packed layout of a K x N matrix B (or N x K with pack_trans):
+       16-column panels, panel-major, P[((n / 16) * K + k) * 16 + n % 16],
+       zero-padded to a multiple of 16 columns. */
+    int pack_arg;
+    int pack_trans;
+    int64_t pack_k, pack_n;
+} cg_kernel;
+
+/* The kernel of block b.  Returns 1 with *k filled; 0 when no template
+   covers the block (e->msg says why: the executor then runs it on the host
+   and reports it); -1 on an error. */
+int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k, dn_err *e);
+void cg_kernel_free(cg_kernel *k);
+/* "name (Op), ..." of a block's nodes, truncated to n. */
+void cg_block_nodes(const ir_graph *g, const cg_block *b, char *buf, size_t n);
 
 #endif

@@ -234,4 +234,93 @@ int rt_blocks_run(const struct fu_plan *p, const struct gm_rules *r, const dn_te
 
 /* ===================== end block-by-block execution ================= */
 
+
+/* ================================================================== */
+/* Executing kernels on an OpenCL device (runtime/execute.c,           */
+/* runtime/execute_host.c, runtime/memplan.c; docs/codegen.md)         */
+/* ================================================================== */
+/*
+ * Runs a graph as a list of blocks (codegen.h cg_block: a fusion plan's
+ * blocks, or one per node) on an rt_cl_ctx: one generated kernel per
+ * block that a template covers; a block no template covers runs on the
+ * host with the reference operators on copies of its inputs -- counted
+ * and listed as a "host block", never hidden.  View blocks (Reshape and
+ * friends) alias their input's buffer and launch nothing.  Parameters are
+ * uploaded once; activations live in buffers reused by liveness (the
+ * memory plan), whose total is the peak reported.  Available when dnnf is
+ * built with tests/codegen/codegen.cmake (DNNF_HAVE_CODEGEN).
+ */
+struct cg_block;
+
+/* The memory plan (memplan.c): every activation value gets a slot; values
+   whose lifetimes do not overlap share one; views share their input's. */
+typedef struct rt_memplan {
+    int nval;
+    int *root;   /* value -> the value whose storage it uses (itself unless a view) */
+    int *slot;   /* value (a root) -> slot, -1 for constants and unused values */
+    int nslot;
+    int64_t *slot_bytes;
+    int64_t peak_bytes;   /* sum of the slots: the high-water mark */
+    int64_t unplanned_bytes; /* the same with one buffer per value */
+} rt_memplan;
+
+int rt_memplan_build(const ir_graph *g, const struct cg_block *b, int nb, rt_memplan *mp,
+                     dn_err *e);
+void rt_memplan_free(rt_memplan *mp);
+
+typedef struct rt_exec rt_exec;
+
+typedef struct rt_exec_stats {
+    int blocks;          /* blocks of the graph */
+    int kernels;         /* launches per inference (device blocks) */
+    int host_blocks;     /* blocks run on the host (no template yet) */
+    int views;           /* blocks that launch nothing */
+    int programs;        /* distinct kernels (identical blocks share one) */
+    int64_t peak_bytes;  /* activations: the memory plan's high-water mark */
+    int64_t unplanned_bytes; /* activations with one buffer per value */
+    int64_t param_bytes; /* parameters uploaded */
+    double prepare_ms;   /* emit + build (or cache load) + upload */
+    double ms;           /* wall time of the last rt_exec_run */
+    double host_ms;      /* of which host blocks (incl. copies) */
+} rt_exec_stats;
+
+/* One block as executed: what it is and, for host blocks, why. */
+typedef struct rt_exec_block {
+    int id;
+    int kind;              /* 0 view, 1 device kernel, 2 host */
+    const char *kernel;    /* the kernel's name (device) */
+    const char *family;    /* "elementwise", "matmul", ... */
+    const char *nodes;     /* "name (Op), ..." */
+    const char *why;       /* host blocks: the reason no template covers it */
+    const char *source;    /* the kernel's OpenCL text (device) */
+    double flops, bytes;   /* per launch */
+} rt_exec_block;
+
+/* Emits and builds every block's kernel and uploads the constants.  The
+   graph and blocks must outlive the executor. */
+rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const struct cg_block *b, int nb,
+                     dn_err *e);
+void rt_exec_free(rt_exec *x);
+/* One inference: inputs and outputs as for rt_reference_run. */
+int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err *e);
+void rt_exec_get_stats(const rt_exec *x, rt_exec_stats *st);
+/* With on, every device block's outputs are compared with the host
+   fallback's right after it runs; the first that differs by more than
+   1e-3 x max |ref| fails the run with the block, kernel and value named
+   (`dnnf run --verify-blocks`: finds the wrong kernel). */
+void rt_exec_set_verify(rt_exec *x, int on);
+int rt_exec_nblocks(const rt_exec *x);
+const rt_exec_block *rt_exec_block_info(const rt_exec *x, int i);
+
+/* Block lists: one block per live node (unfused execution); caller frees
+   with rt_blocks_free. */
+int rt_blocks_per_node(const ir_graph *g, struct cg_block **b, int *nb, dn_err *e);
+void rt_blocks_free(struct cg_block *b, int nb);
+#ifdef DNNF_HAVE_FUSION
+/* The blocks of a fusion plan. */
+int rt_blocks_from_plan(const struct fu_plan *p, struct cg_block **b, int *nb);
+#endif
+
+/* ===================== end executing kernels ======================== */
+
 #endif

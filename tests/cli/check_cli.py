@@ -38,8 +38,10 @@ def main():
     r = run("info")
     check("info without model: exit 2", r.returncode == 2, str(r.returncode))
     r = run("run", MODEL)
-    check("run without --reference: exit 2 with a reason", r.returncode == 2 and "reference" in r.stderr,
-          r.stderr)
+    check("fused run without weights: exit 1, says --random-weights",
+          r.returncode == 1 and "--random-weights" in r.stderr, r.stderr)
+    r = run("run", MODEL, "--reference", "--no-fuse")
+    check("--reference with --no-fuse: usage error, exit 2", r.returncode == 2, str(r.returncode))
     r = run("info", "/nonexistent/model.onnx")
     check("missing file: exit 1, names it", r.returncode == 1 and "/nonexistent/model.onnx" in r.stderr,
           r.stderr)
@@ -82,6 +84,10 @@ def main():
             od = outputs(d)
             check("external data round trip gives the same outputs",
                   all(np.array_equal(oa[k], od[k]) for k in oa))
+        deep = os.path.join(tmp, "new", "deeper")
+        r = run("run", copy, "--reference", "--output-dir", deep)
+        check("--output-dir creates missing parent folders",
+              r.returncode == 0 and len(os.listdir(deep)) == 1, r.stderr)
         x = os.path.join(tmp, "x.npy")
         np.save(x, np.zeros((1, 3, 224, 224), np.float32))
         r = run("run", copy, "--reference", "--input", "input.1=" + x)

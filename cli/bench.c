@@ -1,0 +1,178 @@
+/* bench.c -- `dnnf bench MODEL...`: GUIDE §7's latency (median of at
+ * least 20 runs after 3 warm-ups), kernels, host blocks, peak memory, and
+ * a roofline figure (achieved GFLOP/s and GB/s, from event times) for the
+ * kernels that take the most time.  Numbers are printed, never asserted. */
+#include "cli.h"
+
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct top {
+    const char *name, *family;
+    double ms, flops, bytes; /* per inference */
+    int launches;
+} top;
+
+static int cmp_top(const void *a, const void *b)
+{
+    const top *x = a, *y = b;
+    return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
+}
+
+static int bench_one(const char *model, const char *device, int nofuse, int runs, int json,
+                     int first)
+{
+    cli_pipeline pl;
+    dn_err e;
+    if (cli_pipeline_build(model, !nofuse, 1, 1, &pl)) {
+        cli_pipeline_free(&pl);
+        if (json) printf("%s{\"model\": \"%s\", \"status\": \"error\"}", first ? "" : ",\n", model);
+        return CLI_ERR;
+    }
+    rt_cl_opts o = {device, NULL};
+    rt_cl_ctx *c = rt_cl_create(&o, &e);
+    rt_exec *x = c ? rt_exec_new(c, pl.run, pl.b, pl.nb, &e) : NULL;
+    const ir_graph *g = pl.g;
+    dn_tensor *in = calloc((size_t)g->ninput + 1, sizeof *in),
+              *out = calloc((size_t)g->noutput + 1, sizeof *out);
+    if (!in || !out) abort();
+    int rc = x ? CLI_OK : CLI_ERR;
+    for (int i = 0; i < g->ninput && rc == CLI_OK; i++)
+        if (rt_make_input(g, g->input[i], 1, &in[i], &e)) rc = CLI_ERR;
+    double *t = calloc((size_t)runs, sizeof *t);
+    if (!t) abort();
+    for (int r = -3; r < runs && rc == CLI_OK; r++) {
+        if (r == 0) rt_cl_reset_kernel_stats(c);
+        double t0 = now_ms();
+        if (rt_exec_run(x, in, out, &e)) rc = CLI_ERR;
+        if (r >= 0) t[r] = now_ms() - t0;
+        for (int k = 0; k < g->noutput; k++)
+            dn_tensor_free(&out[k]);
+    }
+    if (rc != CLI_OK) {
+        dn_errpre(&e, "%s: ", model);
+        cli_fail(&e);
+        if (json) printf("%s{\"model\": \"%s\", \"status\": \"error\"}", first ? "" : ",\n", model);
+    } else {
+        qsort(t, (size_t)runs, sizeof *t, cmp_d);
+        double med = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+        rt_exec_stats st;
+        rt_exec_get_stats(x, &st);
+        rt_cl_stats cs;
+        rt_cl_get_stats(c, &cs);
+        top *tp = calloc((size_t)cs.nkernel + 1, sizeof *tp);
+        if (!tp) abort();
+        for (int i = 0; i < cs.nkernel; i++) {
+            tp[i].name = cs.kernel[i].name;
+            tp[i].ms = cs.kernel[i].total_ms / runs;
+            tp[i].launches = cs.kernel[i].launches / runs;
+            for (int b = 0; b < rt_exec_nblocks(x); b++) {
+                const rt_exec_block *bi = rt_exec_block_info(x, b);
+                if (bi->kind == 1 && !strcmp(bi->kernel, tp[i].name)) {
+                    tp[i].flops += bi->flops;
+                    tp[i].bytes += bi->bytes;
+                    tp[i].family = bi->family;
+                }
+            }
+        }
+        qsort(tp, (size_t)cs.nkernel, sizeof *tp, cmp_top);
+        int ntop = cs.nkernel < 5 ? cs.nkernel : 5;
+        if (json) {
+            printf("%s{\"model\": ", first ? "" : ",\n");
+            cli_json_str(stdout, model);
+            printf(", \"fused\": %s, \"device\": ", nofuse ? "false" : "true");
+            cli_json_str(stdout, rt_cl_device(c)->name);
+            printf(", \"compute_ops\": %d, \"kernels\": %d, \"host_blocks\": %d, \"views\": %d, "
+                   "\"fusion_rate\": %.3f, \"peak_bytes\": %lld, \"param_bytes\": %lld, "
+                   "\"latency_ms\": %.3f, \"min_ms\": %.3f, \"runs\": %d, \"host_ms\": %.3f, "
+                   "\"optimize_ms\": %.1f, \"top_kernels\": [",
+                   pl.compute_ops, st.kernels, st.host_blocks, st.views,
+                   (double)pl.compute_ops /
+                       (st.kernels + st.host_blocks ? st.kernels + st.host_blocks : 1),
+                   (long long)st.peak_bytes, (long long)st.param_bytes, med, t[0], runs, st.host_ms,
+                   pl.optimize_ms);
+            for (int i = 0; i < ntop; i++) {
+                printf("%s{\"name\": \"%s\", \"family\": \"%s\", \"ms\": %.3f, \"gflops_s\": %.2f, "
+                       "\"gbytes_s\": %.2f}",
+                       i ? ", " : "", tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,
+                       tp[i].ms > 0 ? tp[i].flops / tp[i].ms / 1e6 : 0,
+                       tp[i].ms > 0 ? tp[i].bytes / tp[i].ms / 1e6 : 0);
+            }
+            printf("], \"status\": \"ok\"}");
+        } else {
+            printf("%s (%s) on %s: median %.2f ms (min %.2f, %d runs after 3 warm-ups)\n", model,
+                   nofuse ? "unfused" : "fused", rt_cl_device(c)->name, med, t[0], runs);
+            printf("  %d compute ops -> %d kernels + %d host blocks (%.1f ms of host work), %d "
+                   "views; peak activations %.2f MB; optimize %.0f ms\n",
+                   pl.compute_ops, st.kernels, st.host_blocks, st.host_ms, st.views,
+                   st.peak_bytes / 1e6, pl.optimize_ms);
+            for (int i = 0; i < ntop; i++)
+                printf("  top kernel %-22s %-11s %7.3f ms/inference  %7.2f GFLOP/s  %6.2f GB/s\n",
+                       tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,
+                       tp[i].ms > 0 ? tp[i].flops / tp[i].ms / 1e6 : 0,
+                       tp[i].ms > 0 ? tp[i].bytes / tp[i].ms / 1e6 : 0);
+        }
+        free(tp);
+    }
+    free(t);
+    for (int i = 0; i < g->ninput; i++)
+        dn_tensor_free(&in[i]);
+    free(in);
+    free(out);
+    rt_exec_free(x);
+    rt_cl_free(c);
+    cli_pipeline_free(&pl);
+    return rc;
+}
+
+int cli_bench(int argc, char **argv)
+{
+    const char *device = NULL;
+    int json = 0, nofuse = 0, runs = 20, nmodel = 0, rc = CLI_OK;
+    const char *models[256];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--no-fuse"))
+            nofuse = 1;
+        else if (!strcmp(argv[i], "--device") && i + 1 < argc)
+            device = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+            runs = atoi(argv[++i]);
+            if (runs < 1) return cli_usage("bench", "--runs wants a positive number");
+        } else if (argv[i][0] == '-')
+            return cli_usage("bench", "unknown option %s", argv[i]);
+        else if (nmodel < 256)
+            models[nmodel++] = argv[i];
+    }
+    if (!nmodel) return cli_usage("bench", "no model given");
+    if (json) printf("[");
+    for (int i = 0; i < nmodel; i++)
+        if (bench_one(models[i], device, nofuse, runs, json, i == 0)) rc = CLI_ERR;
+    if (json) printf("]\n");
+    return rc;
+}
+#else
+int cli_bench(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "dnnf bench: this dnnf was built without tests/codegen/codegen.cmake\n");
+    return CLI_ERR;
+}
+#endif

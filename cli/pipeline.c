@@ -1,0 +1,120 @@
+/* pipeline.c -- the whole pipeline up to executable blocks, shared by
+ * `dnnf run`, `dnnf codegen` and `dnnf bench`: load and fold, rewrite
+ * with the rules (eg_optimize), expand composites into standard operators
+ * (so every node has a template or a reference operator), plan the fusion
+ * blocks (fusion/), and list them as codegen blocks.  Unfused: one block
+ * per node of the model as given. */
+#include "cli.h"
+
+#if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
+#include "codegen.h"
+#include "fusion.h"
+#include "grammar.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A hand-written .graph (docs/graph-format.md): its weights have no values,
+   so they are filled like missing external data (random, seeded). */
+static ir_graph *load_graph_text(const char *path, uint64_t seed)
+{
+    dn_err e;
+    gm_diags *d = gm_diags_new();
+    ir_graph *g = gm_graph_read(path, d);
+    if (!g) fprintf(stderr, "%s", gm_diags_text(d));
+    gm_diags_free(d);
+    if (!g) return NULL;
+    for (int v = 0; v < g->nval; v++)
+        if (g->val[v].kind == IR_VAL_CONST && !g->val[v].data && !g->val[v].ext_location) {
+            g->val[v].ext_location = ir_strdup("graph.weights");
+            g->val[v].ext_length = -1;
+        }
+    if (ox_load_weights(g, 2, seed, &e) || ir_infer(g, 1, NULL, &e)) {
+        dn_errpre(&e, "%s: ", path);
+        cli_fail(&e);
+        ir_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cli_pipeline *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    dn_err e;
+    double t0 = now_ms();
+    size_t len = strlen(path);
+    if (len > 6 && !strcmp(path + len - 6, ".graph"))
+        pl->g = load_graph_text(path, seed);
+    else
+        pl->g = cli_load(path, 1, random, seed, NULL);
+    if (!pl->g) return CLI_ERR;
+    pl->compute_ops = ir_count_nodes(pl->g, 1);
+    if (!fuse) {
+        pl->run = pl->g;
+        if (rt_blocks_per_node(pl->g, &pl->b, &pl->nb, &e)) return cli_fail(&e);
+        pl->optimize_ms = now_ms() - t0;
+        return CLI_OK;
+    }
+    char rules[4096];
+    const char *env = getenv("DNNF_RULES");
+    snprintf(rules, sizeof rules, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
+    const char *paths[1] = {rules};
+    gm_diags *d = gm_diags_new();
+    pl->R = gm_rules_load(paths, 1, d);
+    if (!pl->R || gm_diags_count(d)) {
+        fprintf(stderr, "%s", gm_diags_text(d));
+        gm_diags_free(d);
+        return CLI_ERR;
+    }
+    gm_diags_free(d);
+    eg_limits L;
+    eg_limits_default(&L);
+    eg_result res;
+    if (eg_optimize(pl->g, pl->R, &L, NULL, &res, &e)) {
+        dn_errpre(&e, "%s: rewriting: ", path);
+        return cli_fail(&e);
+    }
+    pl->h = res.graph;
+    eg_result_free(&res);
+    if (eg_expand_composites(pl->h, pl->R, &e) || ir_infer(pl->h, 1, NULL, &e)) {
+        dn_errpre(&e, "%s: expanding composites: ", path);
+        return cli_fail(&e);
+    }
+    fu_limits FL;
+    fu_limits_default(&FL);
+    pl->p = fu_plan_build(pl->h, pl->R, &FL, NULL, &e);
+    if (!pl->p) return cli_fail(&e);
+    if (fu_plan_validate(pl->p, pl->R, &e)) {
+        dn_errpre(&e, "%s: invalid fusion plan: ", path);
+        return cli_fail(&e);
+    }
+    rt_blocks_from_plan(pl->p, &pl->b, &pl->nb);
+    pl->run = pl->h;
+    pl->optimize_ms = now_ms() - t0;
+    if (pl->h->ninput != pl->g->ninput || pl->h->noutput != pl->g->noutput) {
+        fprintf(stderr, "dnnf: %s: rewriting changed the graph's inputs or outputs\n", path);
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+void cli_pipeline_free(cli_pipeline *pl)
+{
+    if (pl->b) rt_blocks_free(pl->b, pl->nb);
+    fu_plan_free(pl->p);
+    ir_free(pl->h);
+    ir_free(pl->g);
+    gm_rules_free(pl->R);
+    memset(pl, 0, sizeof *pl);
+}
+
+#endif

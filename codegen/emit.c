@@ -1,0 +1,204 @@
+/* emit.c -- the kernel emitter's entry: picks the template family of a
+ * block and fills it (codegen.h section 6; docs/codegen.md).
+ *
+ * Families: `matmul` (a block with one MatMul or Gemm, its operand
+ * prologues and its epilogue), `reduction` (Softmax, LayerNormalization,
+ * Reduce*, GlobalAveragePool with prologue and epilogue), `elementwise` (any mix of One-to-One,
+ * One-to-Many, Reorganize and Shuffle nodes).  A block no family covers
+ * is answered 0 with the reason, and the executor runs it on the host. */
+#include "emit_impl.h"
+
+#ifdef DNNF_HAVE_CODEGEN
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cg_block_nodes(const ir_graph *g, const cg_block *b, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < b->nexec && k + 1 < n; i++) {
+        const ir_node *nd = &g->node[b->exec[i]];
+        int w = snprintf(buf + k, n - k, "%s%s (%s)", i ? ", " : "", nd->name, nd->op);
+        if (w < 0) break;
+        k += (size_t)w;
+    }
+    if (k >= n && n > 4) strcpy(buf + n - 4, "...");
+}
+
+void cg_kernel_free(cg_kernel *k)
+{
+    free(k->source);
+    free(k->nodes);
+    free(k->args);
+    memset(k, 0, sizeof *k);
+}
+
+int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k, dn_err *e)
+{
+    memset(k, 0, sizeof *k);
+    if (b->view) return dn_errf(e, "a view block launches nothing"), 0;
+    /* only the nodes the outputs depend on count: a sub-block that writes
+       just a prologue value (runtime/execute.c splits blocks by output
+       size) is elementwise even if its block holds a product */
+    char *need = calloc((size_t)g->nval + 1, 1), *used = calloc((size_t)b->nexec + 1, 1);
+    if (!need || !used) abort();
+    for (int i = 0; i < b->noutputs; i++)
+        need[b->outputs[i]] = 1;
+    for (int i = b->nexec - 1; i >= 0; i--) {
+        const ir_node *n = &g->node[b->exec[i]];
+        for (int o = 0; o < n->nout; o++)
+            if (n->out[o] >= 0 && need[n->out[o]]) used[i] = 1;
+        if (used[i])
+            for (int q = 0; q < n->nin; q++)
+                if (n->in[q] >= 0) need[n->in[q]] = 1;
+    }
+    int mm = 0, red = 0, win = 0, bad = -1;
+    for (int i = 0; i < b->nexec; i++) {
+        const ir_node *n = &g->node[b->exec[i]];
+        if (!used[i]) continue;
+        if (!strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm"))
+            mm++;
+        else if (cg_is_reduction(n))
+            red++;
+        else if (cg_is_window(n))
+            win++;
+        else if (!ex_node_ok(g, n) && bad < 0)
+            bad = i;
+    }
+    free(need);
+    free(used);
+    if (bad >= 0) {
+        dn_errf(e, "no template for %s", g->node[b->exec[bad]].op);
+        return 0;
+    }
+    for (int i = 0; i < b->noutputs; i++)
+        if (!cg_ctype(g->val[b->outputs[i]].dtype) ||
+            !dn_shape_known(&g->val[b->outputs[i]].shape)) {
+            dn_errf(e, "output '%s' has dtype %s or an unknown shape", g->val[b->outputs[i]].name,
+                    dn_dtype_name(g->val[b->outputs[i]].dtype));
+            return 0;
+        }
+    int rc;
+    if (mm + red + win > 1) {
+        dn_errf(e, "%d matrix products, %d reductions and %d windows in one block", mm, red, win);
+        return 0;
+    }
+    rc = mm    ? cg_emit_matmul(g, b, d, k, e)
+         : red ? cg_emit_reduce(g, b, d, k, e)
+         : win ? cg_emit_conv(g, b, d, k, e)
+               : cg_emit_elementwise(g, b, d, k, e);
+    if (rc == 1) {
+        char buf[4096];
+        cg_block_nodes(g, b, buf, sizeof buf);
+        k->nodes = ir_strdup(buf);
+    }
+    return rc;
+}
+
+/* ---- elementwise family ------------------------------------------------ */
+
+static const char *const var_names[] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7"};
+
+int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                        dn_err *e)
+{
+    (void)d;
+    if (b->noutputs < 1) return dn_errf(e, "block writes nothing"), 0;
+    int dom = b->outputs[0];
+    for (int i = 1; i < b->noutputs; i++)
+        if (dn_shape_numel(&g->val[b->outputs[i]].shape) != dn_shape_numel(&g->val[dom].shape)) {
+            dn_errf(e, "outputs of different sizes");
+            return 0;
+        }
+    const dn_shape *D = &g->val[dom].shape;
+    int64_t N = dn_shape_numel(D);
+    if (N <= 0 || N > 0x7fffffff) return dn_errf(e, "output of %lld elements", (long long)N), 0;
+    cg_arena *a = cg_arena_new();
+    ex_ctx x;
+    ex_init(&x, g, b, a);
+    x.names = var_names;
+    x.nnames = D->rank;
+    cg_sb body = {0}, stores = {0}, index = {0}, params = {0};
+    x.body = &body;
+    x.indent = 1;
+    int rc = 1;
+    for (int i = 0; i < b->noutputs; i++)
+        ex_arg(&x, b->outputs[i]);
+    x.nout = x.nargs;
+    for (int i = 0; i < b->noutputs && rc == 1; i++) {
+        int v = b->outputs[i];
+        if (x.prod[v] < 0) {
+            rc = dn_errf(e, "output '%s' is not computed in the block", g->val[v].name) ? 0 : 0;
+            break;
+        }
+        cg_map m;
+        char expr[256];
+        if (cg_map_reshape(a, &g->val[v].shape, D, &m, e) ||
+            ex_value(&x, v, &m, expr, sizeof expr, e)) {
+            rc = 0;
+            break;
+        }
+        cg_sb_printf(&stores, "    a%d[gid] = %s;\n", x.argof[v], expr);
+    }
+    if (rc == 1) {
+        int64_t stride = 1;
+        for (int dd = D->rank - 1; dd >= 0; dd--) {
+            if (D->d[dd] == 1)
+                cg_sb_printf(&index, "    const int i%d = 0;\n", dd);
+            else if (stride == 1 && dd == 0)
+                cg_sb_printf(&index, "    const int i%d = gid;\n", dd);
+            else if (stride == 1)
+                cg_sb_printf(&index, "    const int i%d = gid %% %lld;\n", dd, (long long)D->d[dd]);
+            else if (dd == 0)
+                cg_sb_printf(&index, "    const int i%d = gid / %lld;\n", dd, (long long)stride);
+            else
+                cg_sb_printf(&index, "    const int i%d = gid / %lld %% %lld;\n", dd,
+                             (long long)stride, (long long)D->d[dd]);
+            stride *= D->d[dd];
+        }
+        ex_params(&x, &params, 0);
+        cg_sb nparams = {0};
+        ex_params(&x, &nparams, 1);
+        char nbuf[32];
+        snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
+        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "N", "INDEX", "BODY", "STORES"};
+        const char *vals1[] = {"",      "KERNEL", params.s, nbuf, index.s, body.s ? body.s : "",
+                               stores.s};
+        char *hashsrc = cg_fill(cg_template("elementwise"), keys, vals1, 7);
+        ex_kernel_name("ew", hashsrc, k->name, sizeof k->name);
+        free(hashsrc);
+        char comment[4096];
+        cg_block_nodes(g, b, comment, sizeof comment);
+        for (char *p = comment; *p; p++)
+            if (p[0] == '*' && p[1] == '/') p[0] = '_';
+        char head[4200];
+        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
+        const char *vals[] = {head,    k->name, nparams.s, nbuf, index.s, body.s ? body.s : "",
+                              stores.s};
+        k->source = cg_fill(cg_template("elementwise"), keys, vals, 7);
+        cg_sb_free(&nparams);
+        snprintf(k->family, sizeof k->family, "elementwise");
+        k->nargs = x.nargs;
+        k->nout = x.nout;
+        k->args = malloc((size_t)x.nargs * sizeof *k->args);
+        if (!k->args) abort();
+        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
+        k->dims = 1;
+        k->global[0] = (size_t)((N + 63) / 64 * 64);
+        k->flops = (double)N * b->nexec;
+        for (int i = 0; i < x.nargs; i++)
+            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
+                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
+    }
+    cg_sb_free(&body);
+    cg_sb_free(&stores);
+    cg_sb_free(&index);
+    cg_sb_free(&params);
+    ex_free(&x);
+    cg_arena_free(a);
+    return rc;
+}
+
+#endif

@@ -1,0 +1,608 @@
+/* emit_expr.c -- the walk that turns the value of a tensor inside a block
+ * into OpenCL text (emit_impl.h explains the idea).
+ *
+ * Every node result becomes one `const T tN = ...;` statement, memoised by
+ * (value, index map): a value read twice at the same index is computed
+ * once, a value read at two indices (x and its transpose) twice.  Concat
+ * picks its input with an if/else chain on the concatenation axis, so a
+ * branch's reads never run outside their own tensor; the memo is scoped
+ * to the branch for the same reason. */
+#include "emit_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- strings --------------------------------------------------------- */
+
+void cg_sb_printf(cg_sb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) return;
+    if (b->n + (size_t)need + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + (size_t)need + 1)
+            cap *= 2;
+        b->s = realloc(b->s, cap);
+        if (!b->s) abort();
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, (size_t)need + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)need;
+}
+
+void cg_sb_puts(cg_sb *b, const char *s)
+{
+    cg_sb_printf(b, "%s", s);
+}
+
+void cg_sb_free(cg_sb *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+char *cg_sb_take(cg_sb *b)
+{
+    char *s = b->s ? b->s : ir_strdup("");
+    memset(b, 0, sizeof *b);
+    return s;
+}
+
+char *cg_fill(const char *tmpl, const char *const *keys, const char *const *vals, int n)
+{
+    cg_sb out = {0};
+    const char *p = tmpl;
+    while (*p) {
+        const char *q = strstr(p, "${");
+        if (!q) {
+            cg_sb_puts(&out, p);
+            break;
+        }
+        cg_sb_printf(&out, "%.*s", (int)(q - p), p);
+        const char *end = strchr(q, '}');
+        int found = 0;
+        for (int i = 0; end && i < n; i++)
+            if ((size_t)(end - q - 2) == strlen(keys[i]) &&
+                !strncmp(q + 2, keys[i], strlen(keys[i]))) {
+                cg_sb_puts(&out, vals[i]);
+                found = 1;
+                break;
+            }
+        if (!found) {
+            cg_sb_puts(&out, "${");
+            p = q + 2;
+        } else
+            p = end + 1;
+    }
+    return cg_sb_take(&out);
+}
+
+char *cg_flit(char *buf, double v)
+{
+    if (isnan(v)) return strcpy(buf, "NAN");
+    if (isinf(v)) return strcpy(buf, v > 0 ? "INFINITY" : "-INFINITY");
+    snprintf(buf, 40, "%.9g", v);
+    if (!strpbrk(buf, ".e")) strcat(buf, ".0");
+    strcat(buf, "f");
+    return buf;
+}
+
+const char *cg_ctype(int dtype)
+{
+    switch (dtype) {
+    case DN_F32:
+        return "float";
+    case DN_I64:
+        return "long";
+    case DN_I32:
+        return "int";
+    case DN_BOOL:
+    case DN_U8:
+        return "uchar";
+    case DN_I8:
+        return "char";
+    default:
+        return NULL;
+    }
+}
+
+/* ---- context --------------------------------------------------------- */
+
+void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, cg_arena *a)
+{
+    memset(x, 0, sizeof *x);
+    x->g = g;
+    x->b = b;
+    x->a = a;
+    x->prod = malloc((size_t)(g->nval + 1) * sizeof *x->prod);
+    x->argof = malloc((size_t)(g->nval + 1) * sizeof *x->argof);
+    x->args = malloc((size_t)(g->nval + 1) * sizeof *x->args);
+    if (!x->prod || !x->argof || !x->args) abort();
+    for (int v = 0; v < g->nval; v++)
+        x->prod[v] = x->argof[v] = -1;
+    for (int i = 0; i < b->nexec; i++) {
+        const ir_node *n = &g->node[b->exec[i]];
+        for (int k = 0; k < n->nout; k++)
+            if (n->out[k] >= 0) x->prod[n->out[k]] = b->exec[i];
+    }
+    x->override_v = -1;
+}
+
+void ex_forget(ex_ctx *x)
+{
+    for (int i = 0; i < x->nmemo; i++)
+        free(x->memo[i].key);
+    x->nmemo = 0;
+}
+
+void ex_free(ex_ctx *x)
+{
+    ex_forget(x);
+    free(x->prod);
+    free(x->argof);
+    free(x->args);
+}
+
+int ex_arg(ex_ctx *x, int v)
+{
+    if (x->argof[v] < 0) {
+        x->argof[v] = x->nargs;
+        x->args[x->nargs++] = v;
+    }
+    return x->argof[v];
+}
+
+char *ex_map_key(ex_ctx *x, const cg_map *m)
+{
+    cg_sb s = {0};
+    for (int d = 0; d < m->src.rank; d++) {
+        char buf[1024];
+        const cg_expr *ix = cg_simplify(x->a, m->idx[d], m->var, m->nvar);
+        cg_print_debug(ix, x->names, x->nnames, buf, sizeof buf);
+        cg_sb_printf(&s, "%s;", buf);
+    }
+    return cg_sb_take(&s);
+}
+
+void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
+{
+    const cg_expr *off = cg_map_offset(x->a, m);
+    cg_print_cl(off, x->names, x->nnames, out, n);
+}
+
+static void indent(ex_ctx *x)
+{
+    for (int i = 0; i < x->indent; i++)
+        cg_sb_puts(x->body, "    ");
+}
+
+void ex_params(ex_ctx *x, cg_sb *s, int names)
+{
+    for (int i = 0; i < x->nargs; i++) {
+        const ir_value *v = &x->g->val[x->args[i]];
+        cg_sb_printf(s, "%s\n    __global %s%s *restrict a%d", i ? "," : "",
+                     i < x->nout ? "" : "const ", cg_ctype(v->dtype), i);
+        if (names) {
+            cg_sb_puts(s, " /* ");
+            for (const char *p = v->name; *p; p++)
+                cg_sb_printf(s, "%c", p[0] == '*' && p[1] == '/' ? '_' : *p);
+            cg_sb_puts(s, " */");
+        }
+    }
+}
+
+void ex_kernel_name(const char *family, const char *body, char *out, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = body; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    snprintf(out, n, "%s_%08llx", family, (unsigned long long)(h & 0xffffffffull));
+}
+
+/* ---- operators ------------------------------------------------------- */
+
+static const char *const unary_ops[] = {
+    "Relu",      "Sigmoid",    "Tanh",     "Exp",   "Log",       "Sqrt", "Abs",
+    "Neg",       "Reciprocal", "Erf",      "Floor", "Ceil",      "Sin",  "Cos",
+    "Softplus",  "Not",        "Identity", "Cast",  "LeakyRelu", "Elu",  "HardSigmoid",
+    "HardSwish", "Gelu",       "Sign",     "Round", "Clip",      "Mish", NULL};
+static const char *const binary_ops[] = {"Add",  "Sub",     "Mul",         "Div",
+                                         "Pow",  "Max",     "Min",         "Equal",
+                                         "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                                         "And",  "Or",      "Xor",         "Where",
+                                         "Sum",  "Mean",    NULL};
+static const char *const move_ops[] = {
+    "Reshape", "Flatten", "Squeeze", "Unsqueeze",    "Transpose",    "Slice", "Tile",
+    "Expand",  "Concat",  "Gather",  "DepthToSpace", "SpaceToDepth", "Split", NULL};
+
+static int in_list(const char *const *l, const char *s)
+{
+    for (; *l; l++)
+        if (!strcmp(*l, s)) return 1;
+    return 0;
+}
+
+int ex_node_ok(const ir_graph *g, const ir_node *n)
+{
+    if (n->domain[0]) return 0;
+    for (int k = 0; k < n->nout; k++)
+        if (n->out[k] >= 0 && !cg_ctype(g->val[n->out[k]].dtype)) return 0;
+    if (!strcmp(n->op, "Gelu") && strcmp(ir_attr_str(n, "approximate", "none"), "none")) return 0;
+    return in_list(unary_ops, n->op) || in_list(binary_ops, n->op) || in_list(move_ops, n->op);
+}
+
+static int is_float(int dt)
+{
+    return dt == DN_F32;
+}
+
+/* The expression of an elementwise node from its operands' expressions. */
+static int op_text(ex_ctx *x, const ir_node *n, char **a, int na, const int *adt, int odt, cg_sb *o,
+                   dn_err *e)
+{
+    const char *op = n->op;
+    const char *T = cg_ctype(odt);
+    int f = is_float(adt[0]);
+#define A0 a[0]
+#define A1 a[1]
+    (void)x;
+    if (!strcmp(op, "Relu"))
+        cg_sb_printf(o, f ? "fmax(%s, 0.0f)" : "max(%s, (%s)0)", A0, T);
+    else if (!strcmp(op, "Sigmoid"))
+        cg_sb_printf(o, "1.0f / (1.0f + exp(-%s))", A0);
+    else if (!strcmp(op, "Tanh"))
+        cg_sb_printf(o, "tanh(%s)", A0);
+    else if (!strcmp(op, "Exp"))
+        cg_sb_printf(o, "exp(%s)", A0);
+    else if (!strcmp(op, "Log"))
+        cg_sb_printf(o, "log(%s)", A0);
+    else if (!strcmp(op, "Sqrt"))
+        cg_sb_printf(o, "sqrt(%s)", A0);
+    else if (!strcmp(op, "Abs"))
+        cg_sb_printf(o, f ? "fabs(%s)" : "(%s)abs(%s)", f ? A0 : T, A0);
+    else if (!strcmp(op, "Neg"))
+        cg_sb_printf(o, "-%s", A0);
+    else if (!strcmp(op, "Reciprocal"))
+        cg_sb_printf(o, "1.0f / %s", A0);
+    else if (!strcmp(op, "Erf"))
+        cg_sb_printf(o, "erf(%s)", A0);
+    else if (!strcmp(op, "Floor"))
+        cg_sb_printf(o, "floor(%s)", A0);
+    else if (!strcmp(op, "Ceil"))
+        cg_sb_printf(o, "ceil(%s)", A0);
+    else if (!strcmp(op, "Round"))
+        cg_sb_printf(o, "rint(%s)", A0);
+    else if (!strcmp(op, "Sin"))
+        cg_sb_printf(o, "sin(%s)", A0);
+    else if (!strcmp(op, "Cos"))
+        cg_sb_printf(o, "cos(%s)", A0);
+    else if (!strcmp(op, "Sign"))
+        cg_sb_printf(o, "(%s)((%s > 0) - (%s < 0))", T, A0, A0);
+    else if (!strcmp(op, "Softplus"))
+        cg_sb_printf(o, "log(1.0f + exp(%s))", A0);
+    else if (!strcmp(op, "Mish"))
+        cg_sb_printf(o, "%s * tanh(log(1.0f + exp(%s)))", A0, A0);
+    else if (!strcmp(op, "Not"))
+        cg_sb_printf(o, "(uchar)!%s", A0);
+    else if (!strcmp(op, "Identity"))
+        cg_sb_printf(o, "%s", A0);
+    else if (!strcmp(op, "Cast")) {
+        if (odt == DN_BOOL)
+            cg_sb_printf(o, "(uchar)(%s != 0)", A0);
+        else
+            cg_sb_printf(o, "(%s)%s", T, A0);
+    } else if (!strcmp(op, "LeakyRelu"))
+        cg_sb_printf(o, "%s >= 0.0f ? %s : %s * %s", A0, A0, FL(ir_attr_float(n, "alpha", 0.01f)),
+                     A0);
+    else if (!strcmp(op, "Elu"))
+        cg_sb_printf(o, "%s >= 0.0f ? %s : %s * (exp(%s) - 1.0f)", A0, A0,
+                     FL(ir_attr_float(n, "alpha", 1.0f)), A0);
+    else if (!strcmp(op, "HardSigmoid"))
+        cg_sb_printf(o, "fmax(0.0f, fmin(1.0f, %s * %s + %s))", FL(ir_attr_float(n, "alpha", 0.2f)),
+                     A0, FL(ir_attr_float(n, "beta", 0.5f)));
+    else if (!strcmp(op, "HardSwish"))
+        cg_sb_printf(o, "%s * fmax(0.0f, fmin(1.0f, %s / 6.0f + 0.5f))", A0, A0);
+    else if (!strcmp(op, "Gelu"))
+        cg_sb_printf(o, "0.5f * %s * (1.0f + erf(%s * 0.70710678118654752f))", A0, A0);
+    else if (!strcmp(op, "Clip")) {
+        const ir_attr *lo = ir_attr_get(n, "min"), *hi = ir_attr_get(n, "max");
+        cg_sb s = {0};
+        cg_sb_printf(&s, "%s", A0);
+        char buf[64];
+        const char *mn = f ? "fmax" : "max", *mx = f ? "fmin" : "min";
+        if (na > 1 && a[1]) {
+            char *t = cg_sb_take(&s);
+            cg_sb_printf(&s, "%s(%s, %s)", mn, t, a[1]);
+            free(t);
+        } else if (lo) {
+            char *t = cg_sb_take(&s);
+            cg_flit(buf, lo->f);
+            cg_sb_printf(&s, "%s(%s, %s)", mn, t, buf);
+            free(t);
+        }
+        if (na > 2 && a[2]) {
+            char *t = cg_sb_take(&s);
+            cg_sb_printf(&s, "%s(%s, %s)", mx, t, a[2]);
+            free(t);
+        } else if (hi) {
+            char *t = cg_sb_take(&s);
+            cg_flit(buf, hi->f);
+            cg_sb_printf(&s, "%s(%s, %s)", mx, t, buf);
+            free(t);
+        }
+        cg_sb_puts(o, s.s);
+        cg_sb_free(&s);
+    } else if (!strcmp(op, "Add") || !strcmp(op, "Sum") || !strcmp(op, "Mean")) {
+        if (!strcmp(op, "Mean")) cg_sb_puts(o, "(");
+        for (int i = 0; i < na; i++)
+            cg_sb_printf(o, "%s%s", i ? " + " : "", a[i]);
+        if (!strcmp(op, "Mean")) cg_sb_printf(o, ") / %d.0f", na);
+    } else if (!strcmp(op, "Sub"))
+        cg_sb_printf(o, "%s - %s", A0, A1);
+    else if (!strcmp(op, "Mul"))
+        cg_sb_printf(o, "%s * %s", A0, A1);
+    else if (!strcmp(op, "Div"))
+        cg_sb_printf(o, "%s / %s", A0, A1);
+    else if (!strcmp(op, "Pow")) {
+        if (!f) return dn_errf(e, "integer Pow");
+        cg_sb_printf(o, "pow(%s, (float)%s)", A0, A1);
+    } else if (!strcmp(op, "Max") || !strcmp(op, "Min")) {
+        const char *fn = !strcmp(op, "Max") ? (f ? "fmax" : "max") : (f ? "fmin" : "min");
+        cg_sb s = {0};
+        cg_sb_puts(&s, a[0]);
+        for (int i = 1; i < na; i++) {
+            char *t = cg_sb_take(&s);
+            cg_sb_printf(&s, "%s(%s, %s)", fn, t, a[i]);
+            free(t);
+        }
+        cg_sb_puts(o, s.s);
+        cg_sb_free(&s);
+    } else if (!strcmp(op, "Equal"))
+        cg_sb_printf(o, "(uchar)(%s == %s)", A0, A1);
+    else if (!strcmp(op, "Less"))
+        cg_sb_printf(o, "(uchar)(%s < %s)", A0, A1);
+    else if (!strcmp(op, "Greater"))
+        cg_sb_printf(o, "(uchar)(%s > %s)", A0, A1);
+    else if (!strcmp(op, "LessOrEqual"))
+        cg_sb_printf(o, "(uchar)(%s <= %s)", A0, A1);
+    else if (!strcmp(op, "GreaterOrEqual"))
+        cg_sb_printf(o, "(uchar)(%s >= %s)", A0, A1);
+    else if (!strcmp(op, "And"))
+        cg_sb_printf(o, "(uchar)(%s && %s)", A0, A1);
+    else if (!strcmp(op, "Or"))
+        cg_sb_printf(o, "(uchar)(%s || %s)", A0, A1);
+    else if (!strcmp(op, "Xor"))
+        cg_sb_printf(o, "(uchar)(!%s != !%s)", A0, A1);
+    else if (!strcmp(op, "Where"))
+        cg_sb_printf(o, "%s ? %s : %s", a[0], a[1], a[2]);
+    else
+        return dn_errf(e, "no elementwise form for %s", op);
+#undef A0
+#undef A1
+    return 0;
+}
+
+/* ---- the walk -------------------------------------------------------- */
+
+static const char *memo_get(ex_ctx *x, int v, const char *key)
+{
+    for (int i = x->nmemo - 1; i >= 0; i--)
+        if (x->memo[i].v == v && !strcmp(x->memo[i].key, key)) return x->memo[i].name;
+    return NULL;
+}
+
+static const char *memo_put(ex_ctx *x, int v, char *key)
+{
+    if (x->nmemo == EX_MAX_MEMO) ex_forget(x);
+    ex_memo *m = &x->memo[x->nmemo++];
+    m->v = v;
+    m->key = key;
+    m->depth = x->depth;
+    snprintf(m->name, sizeof m->name, "t%d", x->ntmp++);
+    return m->name;
+}
+
+static void memo_pop(ex_ctx *x, int depth)
+{
+    while (x->nmemo > 0 && x->memo[x->nmemo - 1].depth > depth) {
+        free(x->memo[x->nmemo - 1].key);
+        x->nmemo--;
+    }
+}
+
+/* A constant of one element: its literal. */
+static int scalar_literal(const ir_value *v, char *out, size_t n)
+{
+    if (v->kind != IR_VAL_CONST || !v->data || dn_shape_numel(&v->shape) != 1) return 0;
+    dn_tensor t = {v->dtype, v->shape, v->data};
+    if (v->dtype == DN_F32) {
+        double d = dn_get(&t, 0);
+        if (!isfinite(d)) {
+            snprintf(out, n, d > 0 ? "INFINITY" : d < 0 ? "-INFINITY" : "NAN");
+            return 1;
+        }
+        snprintf(out, n, d < 0 ? "(%s)" : "%s", FL(d)); /* "x - -1.0f", never "--1.0f" */
+        return 1;
+    }
+    if (v->dtype == DN_I64 || v->dtype == DN_I32) {
+        snprintf(out, n, "((%s)%lld)", cg_ctype(v->dtype), (long long)dn_geti(&t, 0));
+        return 1;
+    }
+    if (v->dtype == DN_BOOL) {
+        snprintf(out, n, "((uchar)%d)", (int)dn_geti(&t, 0) != 0);
+        return 1;
+    }
+    return 0;
+}
+
+static int concat_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, const char *name,
+                        dn_err *e)
+{
+    const ir_graph *g = x->g;
+    const ir_value *ov = &g->val[v];
+    int ax;
+    if (dn_axis(ir_attr_int(nd, "axis", 0), ov->shape.rank, &ax, e)) return -1;
+    char idx[1024];
+    cg_print_cl(cg_simplify(x->a, m->idx[ax], m->var, m->nvar), x->names, x->nnames, idx,
+                sizeof idx);
+    indent(x);
+    cg_sb_printf(x->body, "%s %s;\n", cg_ctype(ov->dtype), name);
+    int64_t off = 0;
+    int first = 1, live = 0;
+    for (int k = 0; k < nd->nin; k++)
+        if (nd->in[k] >= 0 && g->val[nd->in[k]].shape.d[ax] > 0) live++;
+    for (int k = 0; k < nd->nin; k++) {
+        int iv = nd->in[k];
+        if (iv < 0) continue;
+        const dn_shape *is = &g->val[iv].shape;
+        if (is->d[ax] == 0) continue;
+        live--;
+        cg_map cm, mk;
+        if (cg_map_concat_input(x->a, is, &ov->shape, ax, off, &cm, e)) return -1;
+        if (cg_map_compose(x->a, m, &cm, &mk, e)) return -1;
+        mk.nguard = 0;
+        off += is->d[ax];
+        indent(x);
+        if (live == 0)
+            cg_sb_printf(x->body, first ? "{\n" : "else {\n");
+        else
+            cg_sb_printf(x->body, "%sif (%s < %lld) {\n", first ? "" : "else ", idx,
+                         (long long)off);
+        first = 0;
+        x->indent++;
+        x->depth++;
+        char val[256];
+        if (ex_value(x, iv, &mk, val, sizeof val, e)) return -1;
+        indent(x);
+        cg_sb_printf(x->body, "%s = %s;\n", name, val);
+        memo_pop(x, x->depth - 1);
+        x->depth--;
+        x->indent--;
+        indent(x);
+        cg_sb_puts(x->body, "}\n");
+    }
+    return 0;
+}
+
+int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e)
+{
+    const ir_graph *g = x->g;
+    const ir_value *val = &g->val[v];
+    if (scalar_literal(val, out, n)) return 0;
+    char *key = ex_map_key(x, m);
+    if (v == x->override_v && !strcmp(key, x->override_key)) {
+        free(key);
+        snprintf(out, n, "(%s)", x->override_expr);
+        return 0;
+    }
+    const char *have = memo_get(x, v, key);
+    if (have) {
+        free(key);
+        snprintf(out, n, "%s", have);
+        return 0;
+    }
+    int node = x->prod[v];
+    if (node < 0) { /* read from memory */
+        if (!cg_ctype(val->dtype)) {
+            free(key);
+            return dn_errf(e, "'%s' has dtype %s", val->name, dn_dtype_name(val->dtype));
+        }
+        int arg = ex_arg(x, v);
+        char off[2048];
+        ex_offset(x, m, off, sizeof off);
+        const char *name = memo_put(x, v, key);
+        indent(x);
+        cg_sb_printf(x->body, "const %s %s = a%d[%s];\n", cg_ctype(val->dtype), name, arg, off);
+        snprintf(out, n, "%s", name);
+        return 0;
+    }
+    if (v == x->override_v) {
+        free(key);
+        return dn_errf(e, "'%s' is read at another index than it is computed", val->name);
+    }
+    const ir_node *nd = &g->node[node];
+    if (!ex_node_ok(g, nd)) {
+        free(key);
+        return dn_errf(e, "no elementwise form for node '%s' (%s)", nd->name, nd->op);
+    }
+    int which = 0;
+    for (int k = 0; k < nd->nout; k++)
+        if (nd->out[k] == v) which = k;
+    if (in_list(move_ops, nd->op) && strcmp(nd->op, "Concat") != 0) {
+        dn_tensor tin[16];
+        const dn_tensor *pin[16];
+        if (nd->nin > 16) {
+            free(key);
+            return dn_errf(e, "node '%s' has too many inputs", nd->name);
+        }
+        for (int k = 0; k < nd->nin; k++)
+            pin[k] = ir_input_tensor(g, nd, k, &tin[k]) ? &tin[k] : NULL;
+        cg_map nm, cm;
+        int src = !strcmp(nd->op, "Split") ? 0 : 0;
+        if (cg_map_node(x->a, nd, pin, nd->nin, which, &nm, e) ||
+            cg_map_compose(x->a, m, &nm, &cm, e)) {
+            free(key);
+            return dn_errpre(e, "node '%s' (%s): ", nd->name, nd->op);
+        }
+        free(key);
+        return ex_value(x, nd->in[src], &cm, out, n, e);
+    }
+    const char *name = memo_put(x, v, key);
+    char tname[24];
+    snprintf(tname, sizeof tname, "%s", name);
+    if (!strcmp(nd->op, "Concat")) {
+        if (concat_value(x, nd, v, m, tname, e)) return -1;
+        x->ncompute++;
+        snprintf(out, n, "%s", tname);
+        return 0;
+    }
+    /* elementwise: each input through its broadcast */
+    char *args[16] = {0};
+    int adt[16] = {0}, na = nd->nin, rc = 0;
+    if (na > 16) return dn_errf(e, "node '%s' has too many inputs", nd->name);
+    for (int k = 0; k < na && !rc; k++) {
+        int iv = nd->in[k];
+        if (iv < 0) continue;
+        const ir_value *in = &g->val[iv];
+        /* Clip's bounds and Cast's targets: inputs that are not tensors */
+        adt[k] = in->dtype;
+        cg_map im;
+        if (dn_shape_eq(&in->shape, &val->shape))
+            im = *m;
+        else {
+            cg_map bm;
+            if (cg_map_expand(x->a, &in->shape, &val->shape, &bm, e) ||
+                cg_map_compose(x->a, m, &bm, &im, e)) {
+                rc = dn_errpre(e, "node '%s' (%s): ", nd->name, nd->op);
+                break;
+            }
+        }
+        char buf[256];
+        rc = ex_value(x, iv, &im, buf, sizeof buf, e);
+        if (!rc) args[k] = ir_strdup(buf);
+    }
+    if (!rc && !args[0]) rc = dn_errf(e, "node '%s' lacks its first input", nd->name);
+    if (!rc) {
+        cg_sb o = {0};
+        rc = op_text(x, nd, args, na, adt, val->dtype, &o, e);
+        if (!rc) {
+            indent(x);
+            cg_sb_printf(x->body, "const %s %s = %s; /* %s */\n", cg_ctype(val->dtype), tname, o.s,
+                         nd->name);
+            x->ncompute++;
+        }
+        cg_sb_free(&o);
+    }
+    for (int k = 0; k < na; k++)
+        free(args[k]);
+    if (rc) return -1;
+    snprintf(out, n, "%s", tname);
+    return 0;
+}

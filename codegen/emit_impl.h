@@ -1,0 +1,105 @@
+/* emit_impl.h -- private to the kernel emitter (codegen/emit*.c).
+ *
+ * The emitter's one idea: the value of any tensor computed inside a block
+ * is an OpenCL expression of the kernel's loop variables, obtained by
+ * walking the block's nodes backwards from what is written, carrying an
+ * index map (codegen.h section 4).  An elementwise node passes the map on
+ * to its inputs (through a broadcast map); a data-movement node composes
+ * its own map into it (cg_map_node); a block input or a parameter is read
+ * from memory at the map's offset.  So Reshape, Transpose, Slice, Expand,
+ * Concat, Split and Gather on constants cost index arithmetic, never a
+ * copy, and every template (elementwise, the operands and epilogue of
+ * MatMul, ...) uses the same walk (emit_expr.c). */
+#ifndef DNNF_EMIT_IMPL_H
+#define DNNF_EMIT_IMPL_H
+
+#include "codegen.h"
+
+#include <stdarg.h>
+
+/* A growing string. */
+typedef struct cg_sb {
+    char *s;
+    size_t n, cap;
+} cg_sb;
+void cg_sb_printf(cg_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cg_sb_puts(cg_sb *b, const char *s);
+void cg_sb_free(cg_sb *b);
+char *cg_sb_take(cg_sb *b); /* the text (caller frees); b is emptied */
+
+/* Replaces every ${KEY} of tmpl by the matching value (keys[i] -> vals[i]). */
+char *cg_fill(const char *tmpl, const char *const *keys, const char *const *vals, int n);
+/* The text of codegen/templates/NAME.cl, embedded at build time; NULL if none. */
+const char *cg_template(const char *name);
+
+/* The OpenCL C type of a dtype ("float", "long", "int", "uchar"); NULL when
+   the emitter does not handle it. */
+const char *cg_ctype(int dtype);
+/* A float as an OpenCL literal ("2.0f", "0.5f", "1e-05f") written into buf
+   (at least 40 bytes), which it returns; FL(v) for a call's argument. */
+char *cg_flit(char *buf, double v);
+#define FL(v) cg_flit((char[40]){0}, (v))
+
+#define EX_MAX_MEMO 4096
+
+typedef struct ex_memo {
+    int v;
+    char *key; /* the map's index text */
+    char name[24];
+    int depth;
+} ex_memo;
+
+/* One kernel being written. */
+typedef struct ex_ctx {
+    const ir_graph *g;
+    const cg_block *b;
+    cg_arena *a;
+    int *prod;  /* value -> exec node that computes it in the block, or -1 */
+    int *argof; /* value -> kernel argument number, or -1 */
+    int nargs, *args;
+    int nout;                 /* the first nout arguments are the outputs */
+    const char *const *names; /* loop variable names */
+    int nnames;
+    cg_sb *body; /* statements go here */
+    int indent;
+    int ntmp;
+    int ncompute; /* statements that compute (not loads) emitted so far */
+    int depth;
+    ex_memo memo[EX_MAX_MEMO];
+    int nmemo;
+    /* a value whose expression is given (MatMul's accumulator): used when
+       it is asked for at exactly the map override_key */
+    int override_v;
+    const char *override_key, *override_expr;
+} ex_ctx;
+
+void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, cg_arena *a);
+void ex_free(ex_ctx *x);
+/* Argument number of a value read or written from memory (added on first use). */
+int ex_arg(ex_ctx *x, int v);
+/* Writes into out the expression of value v at map m (m->src is v's shape),
+   emitting whatever statements it needs into x->body.  0, or -1 with the
+   reason the block is beyond the walk (an operator it does not know). */
+int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e);
+/* The text of a map's indices (the memo key), and its offset as OpenCL text. */
+char *ex_map_key(ex_ctx *x, const cg_map *m);
+void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n);
+void ex_forget(ex_ctx *x); /* clears the memo (a new loop scope) */
+/* 1 when every node of the block is one the walk handles. */
+int ex_node_ok(const ir_graph *g, const ir_node *n);
+/* Kernel parameter list for the arguments (outputs first, then reads). */
+void ex_params(ex_ctx *x, cg_sb *s, int names); /* names: comments naming the tensors */
+/* A kernel name from a family and a hash of its body. */
+void ex_kernel_name(const char *family, const char *body, char *out, size_t n);
+
+int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                        dn_err *e);
+int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                   dn_err *e);
+int cg_is_reduction(const ir_node *n);
+int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k, dn_err *e);
+int cg_is_window(const ir_node *n); /* Conv, MaxPool, AveragePool */
+int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                   dn_err *e);
+
+#endif

@@ -1,0 +1,301 @@
+/* emit_reduce.c -- the reduction family (templates/reduce_row.cl):
+ * Softmax (last axis), LayerNormalization, ReduceMean / ReduceSum /
+ * ReduceMax / ReduceMin over trailing axes, GlobalAveragePool, each with
+ * its prologue (the walk of emit_expr.c over the row being reduced) and
+ * its epilogue (the walk over the output, where the reduction node's value
+ * at its own index is the pass's result).
+ *
+ * A row is the trailing dims from the reduction axis on, of L elements;
+ * the input is read as [rows..., L] through a reshape map, so a
+ * GlobalAveragePool over H x W and a ReduceMean over the last axis are the
+ * same kernel.  The passes recompute the prologue instead of keeping the
+ * row: prologues are elementwise and cheap, the row can be long. */
+#include "emit_impl.h"
+
+#ifdef DNNF_HAVE_CODEGEN
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rnames[] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7"};
+
+int cg_is_reduction(const ir_node *n)
+{
+    return !strcmp(n->op, "Softmax") || !strcmp(n->op, "LayerNormalization") ||
+           !strcmp(n->op, "ReduceMean") || !strcmp(n->op, "ReduceSum") ||
+           !strcmp(n->op, "ReduceMax") || !strcmp(n->op, "ReduceMin") ||
+           !strcmp(n->op, "GlobalAveragePool");
+}
+
+/* The first reduced axis of n over an input of rank r; -1 (with e) when
+   the reduced axes are not a trailing run. */
+static int reduced_axis(const ir_graph *g, const ir_node *n, int r, dn_err *e)
+{
+    int ax;
+    if (!strcmp(n->op, "Softmax")) {
+        if (dn_axis(ir_attr_int(n, "axis", -1), r, &ax, e)) return -1;
+        if (ax != r - 1) return dn_errf(e, "Softmax over axis %d of %d", ax, r);
+        return ax;
+    }
+    if (!strcmp(n->op, "LayerNormalization")) {
+        if (dn_axis(ir_attr_int(n, "axis", -1), r, &ax, e)) return -1;
+        return ax;
+    }
+    if (!strcmp(n->op, "GlobalAveragePool")) return r >= 3 ? 2 : dn_errf(e, "rank %d", r);
+    /* Reduce*: axes from the attribute (opset < 18) or the second input */
+    int64_t axes[DN_MAX_RANK];
+    int na = 0;
+    const int64_t *at = ir_attr_ints(n, "axes", &na);
+    if (at && na <= DN_MAX_RANK)
+        memcpy(axes, at, (size_t)na * sizeof *axes);
+    else if (n->nin > 1 && n->in[1] >= 0) {
+        const ir_value *v = &g->val[n->in[1]];
+        if (!v->data) return dn_errf(e, "axes not constant");
+        dn_tensor t = {v->dtype, v->shape, v->data};
+        na = (int)dn_shape_numel(&v->shape);
+        if (na > DN_MAX_RANK) return dn_errf(e, "too many axes");
+        for (int i = 0; i < na; i++)
+            axes[i] = dn_geti(&t, i);
+    } else
+        na = 0;
+    if (na == 0) {
+        if (ir_attr_int(n, "noop_with_empty_axes", 0)) return dn_errf(e, "no-op reduction");
+        return 0;
+    }
+    int seen[DN_MAX_RANK] = {0}, lo = r;
+    for (int i = 0; i < na; i++) {
+        if (dn_axis(axes[i], r, &ax, e)) return -1;
+        seen[ax] = 1;
+        lo = ax < lo ? ax : lo;
+    }
+    for (int a = lo; a < r; a++)
+        if (!seen[a]) return dn_errf(e, "%s over axes that are not trailing", n->op);
+    return lo;
+}
+
+int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                   dn_err *e)
+{
+    (void)d;
+    const ir_node *R = NULL;
+    for (int i = 0; i < b->nexec; i++)
+        if (cg_is_reduction(&g->node[b->exec[i]])) R = &g->node[b->exec[i]];
+    int xv = R->in[0], rv = R->out[0];
+    const dn_shape *XS = &g->val[xv].shape, *OS = &g->val[rv].shape;
+    if (g->val[xv].dtype != DN_F32)
+        return dn_errf(e, "%s of %s", R->op, dn_dtype_name(g->val[xv].dtype)), 0;
+    int r = XS->rank;
+    if (r < 1) return dn_errf(e, "%s of a scalar", R->op), 0;
+    int ax = reduced_axis(g, R, r, e);
+    if (ax < 0) return 0;
+    for (int i = 0; i < R->nout; i++)
+        if (i > 0 && R->out[i] >= 0) return dn_errf(e, "%s with statistics outputs", R->op), 0;
+    int64_t L = 1, rows = 1;
+    for (int a = ax; a < r; a++)
+        L *= XS->d[a];
+    for (int a = 0; a < ax; a++)
+        rows *= XS->d[a];
+    int full = !strcmp(R->op, "Softmax") || !strcmp(R->op, "LayerNormalization");
+    int64_t onum = dn_shape_numel(OS);
+    if (L <= 0 || rows <= 0 || rows > 0x7fffffff || L > 0x7fffffff)
+        return dn_errf(e, "%s of %lld x %lld", R->op, (long long)rows, (long long)L), 0;
+    for (int i = 0; i < b->noutputs; i++)
+        if (dn_shape_numel(&g->val[b->outputs[i]].shape) != onum)
+            return dn_errf(e, "%s block with outputs of another size", R->op), 0;
+
+    /* the row domain [rows dims..., L] and, for reductions, the output domain
+       [rows dims..., 1] */
+    dn_shape RD, OD;
+    RD.rank = OD.rank = ax + 1;
+    for (int a = 0; a < ax; a++)
+        RD.d[a] = OD.d[a] = XS->d[a];
+    RD.d[ax] = L;
+    OD.d[ax] = 1;
+    const char *names[DN_MAX_RANK + 1];
+    for (int a = 0; a < ax; a++)
+        names[a] = rnames[a];
+    cg_arena *a = cg_arena_new();
+    ex_ctx x;
+    ex_init(&x, g, b, a);
+    x.names = names;
+    x.nnames = ax + 1;
+    int rc = 1;
+    for (int i = 0; i < b->noutputs; i++)
+        ex_arg(&x, b->outputs[i]);
+    x.nout = x.nargs;
+    cg_sb passes = {0}, index = {0}, xb = {0}, eb = {0}, st = {0}, params = {0}, nparams = {0};
+    char xe[256];
+    cg_map id, rm, xm;
+    /* X over (rows..., j) */
+    names[ax] = "j";
+    x.body = &xb;
+    x.indent = 2;
+    if (cg_map_identity(a, &RD, &id, e) || cg_map_reshape(a, XS, &RD, &rm, e) ||
+        cg_map_compose(a, &id, &rm, &xm, e) || ex_value(&x, xv, &xm, xe, sizeof xe, e))
+        rc = 0;
+    const char *xbody = xb.s ? xb.s : "";
+    /* the value of the reduction node in the last pass */
+    char val[512] = "", scale[256] = "", bias[256] = "";
+    float eps = ir_attr_float(R, "epsilon", 1e-5f);
+    ex_forget(&x);
+    x.body = &eb;
+    x.indent = 2;
+    const dn_shape *ED = full ? &RD : &OD; /* the epilogue's domain */
+    names[ax] = full ? "j" : "jz";
+    cg_map ed;
+    if (rc && cg_map_identity(a, ED, &ed, e)) rc = 0;
+    cg_sb sb = {0}; /* LayerNormalization's scale and bias, before y_ */
+    if (rc && !strcmp(R->op, "LayerNormalization")) {
+        x.body = &sb;
+        for (int q = 1; q <= 2 && rc; q++) {
+            char *dst = q == 1 ? scale : bias;
+            if (R->nin <= q || R->in[q] < 0) {
+                strcpy(dst, q == 1 ? "1.0f" : "0.0f");
+                continue;
+            }
+            cg_map bm, cm, om;
+            /* scale and bias broadcast against X, read over (rows..., j) */
+            if (cg_map_expand(a, &g->val[R->in[q]].shape, XS, &bm, e) ||
+                cg_map_reshape(a, XS, &RD, &om, e) || cg_map_compose(a, &ed, &om, &cm, e)) {
+                rc = 0;
+                break;
+            }
+            cg_map fm;
+            if (cg_map_compose(a, &cm, &bm, &fm, e) || ex_value(&x, R->in[q], &fm, dst, 256, e))
+                rc = 0;
+        }
+        x.body = &eb;
+    }
+    const char *what = R->op;
+    if (rc) {
+        if (!strcmp(R->op, "Softmax"))
+            snprintf(val, sizeof val, "exp(x_ - mx_) * inv_");
+        else if (!strcmp(R->op, "LayerNormalization"))
+            snprintf(val, sizeof val, "(x_ - mean_) * rstd_ * %s + %s", scale, bias);
+        else if (!strcmp(R->op, "ReduceSum"))
+            snprintf(val, sizeof val, "s_");
+        else if (!strcmp(R->op, "ReduceMax") || !strcmp(R->op, "ReduceMin"))
+            snprintf(val, sizeof val, "mx_");
+        else
+            snprintf(val, sizeof val, "s_ / %lld.0f", (long long)L);
+        /* the reduction's output, read at its own index, is val */
+        cg_map om, oid;
+        if (cg_map_identity(a, ED, &oid, e) || cg_map_reshape(a, OS, ED, &om, e) ||
+            cg_map_compose(a, &oid, &om, &om, e))
+            rc = 0;
+        else {
+            x.override_v = rv;
+            x.override_key = ex_map_key(&x, &om);
+            x.override_expr = "y_";
+        }
+    }
+    for (int i = 0; i < b->noutputs && rc; i++) {
+        int v = b->outputs[i];
+        cg_map m;
+        char ex[256];
+        if (cg_map_reshape(a, &g->val[v].shape, ED, &m, e) ||
+            ex_value(&x, v, &m, ex, sizeof ex, e)) {
+            rc = 0;
+            break;
+        }
+        if (full)
+            cg_sb_printf(&st, "        a%d[row * %lld + j] = %s;\n", x.argof[v], (long long)L, ex);
+        else
+            cg_sb_printf(&st, "        a%d[row] = %s;\n", x.argof[v], ex);
+    }
+    const char *ebody = eb.s ? eb.s : "";
+    if (rc) {
+        int64_t stride = 1;
+        for (int q = ax - 1; q >= 0; q--) {
+            cg_sb_printf(&index, "    const int i%d = row / %lld %% %lld;\n", q, (long long)stride,
+                         (long long)XS->d[q]);
+            stride *= XS->d[q];
+        }
+        char loop[64];
+        snprintf(loop, sizeof loop, "for (int j = 0; j < %lld; j++)", (long long)L);
+        if (!strcmp(R->op, "Softmax")) {
+            cg_sb_printf(
+                &passes,
+                "    float mx_ = -INFINITY;\n    %s {\n%s        mx_ = fmax(mx_, %s);\n    }\n"
+                "    float s_ = 0.0f;\n    %s {\n%s        s_ += exp(%s - mx_);\n    }\n"
+                "    const float inv_ = 1.0f / s_;\n"
+                "    %s {\n%s        const float x_ = %s;\n        const float y_ = %s;\n%s%s    "
+                "}\n",
+                loop, xbody, xe, loop, xbody, xe, loop, xbody, xe, val, ebody, st.s);
+        } else if (!strcmp(R->op, "LayerNormalization")) {
+            char epsl[40];
+            cg_flit(epsl, eps);
+            cg_sb_printf(&passes,
+                         "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n"
+                         "    const float mean_ = s_ / %lld.0f;\n"
+                         "    float v_ = 0.0f;\n    %s {\n%s        const float d_ = %s - mean_;\n "
+                         "       v_ += d_ * d_;\n    }\n"
+                         "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n"
+                         "    %s {\n%s        const float x_ = %s;\n%s        const float y_ = "
+                         "%s;\n%s%s    }\n",
+                         loop, xbody, xe, (long long)L, loop, xbody, xe, (long long)L, epsl, loop,
+                         xbody, xe, sb.s ? sb.s : "", val, ebody, st.s);
+        } else {
+            int mx = !strcmp(R->op, "ReduceMax"), mn = !strcmp(R->op, "ReduceMin");
+            if (mx || mn)
+                cg_sb_printf(&passes,
+                             "    float mx_ = %s;\n    %s {\n%s        mx_ = %s(mx_, %s);\n    }\n",
+                             mx ? "-INFINITY" : "INFINITY", loop, xbody, mx ? "fmax" : "fmin", xe);
+            else
+                cg_sb_printf(&passes,
+                             "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n", loop,
+                             xbody, xe);
+            cg_sb_printf(
+                &passes,
+                "    {\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n", val,
+                ebody, st.s);
+        }
+        ex_params(&x, &params, 0);
+        ex_params(&x, &nparams, 1);
+        char sL[24], sR[24];
+        snprintf(sL, sizeof sL, "%lld", (long long)L);
+        snprintf(sR, sizeof sR, "%lld", (long long)rows);
+        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "L", "ROWS", "INDEX", "PASSES", "WHAT"};
+        const char *vals[] = {"",       "KERNEL", params.s, sL, sR, index.s ? index.s : "",
+                              passes.s, what};
+        const char *t = cg_template("reduce_row");
+        char *hs = cg_fill(t, keys, vals, 8);
+        ex_kernel_name("red", hs, k->name, sizeof k->name);
+        free(hs);
+        char comment[4096], head[4200];
+        cg_block_nodes(g, b, comment, sizeof comment);
+        for (char *p = comment; *p; p++)
+            if (p[0] == '*' && p[1] == '/') p[0] = '_';
+        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
+        vals[0] = head;
+        vals[1] = k->name;
+        vals[2] = nparams.s;
+        k->source = cg_fill(t, keys, vals, 8);
+        snprintf(k->family, sizeof k->family, "reduction");
+        k->nargs = x.nargs;
+        k->nout = x.nout;
+        k->args = malloc((size_t)x.nargs * sizeof *k->args);
+        if (!k->args) abort();
+        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
+        k->dims = 1;
+        k->global[0] = (size_t)rows;
+        k->flops = (double)rows * (double)L * (full ? 8.0 : 1.0);
+        for (int i = 0; i < x.nargs; i++)
+            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
+                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
+    }
+    free((char *)x.override_key);
+    cg_sb_free(&passes);
+    cg_sb_free(&sb);
+    cg_sb_free(&index);
+    cg_sb_free(&xb);
+    cg_sb_free(&eb);
+    cg_sb_free(&st);
+    cg_sb_free(&params);
+    cg_sb_free(&nparams);
+    ex_free(&x);
+    cg_arena_free(a);
+    return rc;
+}
+#endif

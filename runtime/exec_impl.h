@@ -1,0 +1,14 @@
+/* exec_impl.h -- private to runtime/execute*.c. */
+#ifndef DNNF_EXEC_IMPL_H
+#define DNNF_EXEC_IMPL_H
+
+#include "codegen.h"
+#include "runtime.h"
+
+/* Runs block b on the host with the reference operators: reads its inputs
+   from their device buffers (constants from the graph), writes its outputs
+   back.  bufs[slot] are the memory plan's buffers. */
+int rt_exec_host_block(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, const rt_memplan *mp,
+                       rt_cl_buf *const *bufs, dn_err *e);
+
+#endif

@@ -1,0 +1,500 @@
+/* execute.c -- running a list of blocks on an OpenCL device: one
+ * generated kernel per block (codegen/emit.c), the host fallback for the
+ * rest (execute_host.c), buffers from the memory plan (memplan.c).
+ *
+ * Kernels are named by a hash of their body, so the identical blocks of
+ * repeated layers share one program: a 12-layer transformer compiles each
+ * distinct kernel once, and the binary cache of cl_cache.c makes the
+ * second process load instead of compile. */
+#include "exec_impl.h"
+
+#ifdef DNNF_HAVE_CODEGEN
+
+#ifdef DNNF_HAVE_FUSION
+#include "fusion.h"
+#endif
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct rt_exec {
+    rt_cl_ctx *c;
+    const ir_graph *g;
+    const cg_block *b;
+    int nb;
+    rt_memplan mp;
+    rt_cl_buf **bufs;   /* per slot */
+    rt_cl_buf **param;  /* per constant value used by a kernel */
+    rt_cl_buf **packed; /* per constant value read in packed panels (cg_kernel.pack_arg) */
+    cg_kernel *kern;    /* per block (zeroed for views and host blocks) */
+    rt_cl_kernel **kh;
+    rt_exec_block *info;
+    char **why;
+    int verify;    /* rt_exec_set_verify */
+    cg_block *own; /* the block list after splitting (split_outputs) */
+    int **own_out; /* output arrays allocated by the split */
+    rt_exec_stats st;
+};
+
+void rt_exec_set_verify(rt_exec *x, int on)
+{
+    x->verify = on;
+}
+
+/* Verification of one device block: its outputs against the host fallback
+   run on the same inputs (which leaves the reference values in place, so
+   that one wrong kernel does not hide the next). */
+static int verify_block(rt_exec *x, int i, dn_err *e)
+{
+    const cg_block *b = &x->b[i];
+    const ir_graph *g = x->g;
+    if (rt_cl_finish(x->c, e)) return -1;
+    int nout = b->noutputs, rc = 0;
+    float **dev = calloc((size_t)nout + 1, sizeof *dev);
+    if (!dev) abort();
+    for (int o = 0; o < nout && !rc; o++) {
+        int v = b->outputs[o];
+        size_t n = (size_t)dn_shape_numel(&g->val[v].shape) * dn_dtype_size(g->val[v].dtype);
+        dev[o] = malloc(n ? n : 1);
+        if (!dev[o]) abort();
+        rc = rt_cl_read_bytes(x->c, x->bufs[x->mp.slot[x->mp.root[v]]], 0, dev[o], n, e);
+    }
+    if (!rc) rc = rt_exec_host_block(x->c, g, b, &x->mp, x->bufs, e);
+    for (int o = 0; o < nout && !rc; o++) {
+        int v = b->outputs[o];
+        if (g->val[v].dtype != DN_F32) continue;
+        int64_t n = dn_shape_numel(&g->val[v].shape);
+        float *ref = malloc((size_t)(n ? n : 1) * sizeof *ref);
+        if (!ref) abort();
+        rc = rt_cl_read_bytes(x->c, x->bufs[x->mp.slot[x->mp.root[v]]], 0, ref, (size_t)n * 4, e);
+        double worst = 0, scale = 0;
+        int64_t at = 0;
+        for (int64_t j = 0; j < n && !rc; j++) {
+            double d = fabs((double)ref[j] - (double)dev[o][j]);
+            if (fabs(ref[j]) > scale) scale = fabs(ref[j]);
+            if (!(d <= worst)) worst = d, at = j;
+        }
+        if (!rc && !(worst <= 1e-3 * (scale > 0 ? scale : 1)))
+            rc = dn_errf(e,
+                         "block %d (kernel %s: %.400s): output '%s' differs from the host "
+                         "fallback by %.3g at element %lld (max |ref| %.3g)",
+                         b->id, x->kern[i].name, x->kern[i].nodes, g->val[v].name, worst,
+                         (long long)at, scale);
+        free(ref);
+    }
+    for (int o = 0; o < nout; o++)
+        free(dev[o]);
+    free(dev);
+    return rc;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void rt_exec_free(rt_exec *x)
+{
+    if (!x) return;
+    if (x->bufs)
+        for (int s = 0; s < x->mp.nslot; s++)
+            rt_cl_buf_free(x->bufs[s]);
+    if (x->param)
+        for (int v = 0; v < x->g->nval; v++)
+            rt_cl_buf_free(x->param[v]);
+    if (x->packed)
+        for (int v = 0; v < x->g->nval; v++)
+            rt_cl_buf_free(x->packed[v]);
+    for (int i = 0; i < x->nb; i++) {
+        if (x->kern) cg_kernel_free(&x->kern[i]);
+        if (x->why) free(x->why[i]);
+    }
+    rt_memplan_free(&x->mp);
+    for (int i = 0; i < x->nb; i++)
+        free(x->own_out[i]);
+    free(x->own_out);
+    free(x->own);
+    free(x->bufs);
+    free(x->param);
+    free(x->packed);
+    free(x->kern);
+    free(x->kh);
+    free(x->info);
+    free(x->why);
+    free(x);
+}
+
+static int upload_param(rt_exec *x, int v, dn_err *e)
+{
+    const ir_value *p = &x->g->val[v];
+    if (x->param[v]) return 0;
+    if (!p->data) return dn_errf(e, "constant '%s' has no data (weights not loaded)", p->name);
+    size_t n = (size_t)dn_shape_numel(&p->shape) * dn_dtype_size(p->dtype);
+    x->param[v] = rt_cl_buf_new(x->c, n ? n : 4, e);
+    if (!x->param[v]) return -1;
+    x->st.param_bytes += (int64_t)n;
+    return n ? rt_cl_write_bytes(x->c, x->param[v], 0, p->data, n, e) : 0;
+}
+
+/* The packed panels of a constant matrix (codegen.h, cg_kernel.pack_arg). */
+static int upload_packed(rt_exec *x, const cg_kernel *k, dn_err *e)
+{
+    int v = k->args[k->pack_arg - 1];
+    if (x->packed[v]) return 0;
+    const ir_value *p = &x->g->val[v];
+    if (!p->data || p->dtype != DN_F32)
+        return dn_errf(e, "constant '%s' has no f32 data (weights not loaded)", p->name);
+    int64_t K = k->pack_k, N = k->pack_n, NP = (N + 15) / 16 * 16;
+    float *h = calloc((size_t)(K * NP), sizeof *h);
+    if (!h) return dn_errf(e, "out of host memory packing '%s'", p->name);
+    const float *src = p->data;
+    for (int64_t kk = 0; kk < K; kk++)
+        for (int64_t n = 0; n < N; n++)
+            h[((n / 16) * K + kk) * 16 + n % 16] =
+                k->pack_trans ? src[n * K + kk] : src[kk * N + n];
+    size_t bytes = (size_t)(K * NP) * sizeof *h;
+    int rc = 0;
+    x->packed[v] = rt_cl_buf_new(x->c, bytes, e);
+    if (!x->packed[v])
+        rc = -1;
+    else {
+        x->st.param_bytes += (int64_t)bytes;
+        rc = rt_cl_write_bytes(x->c, x->packed[v], 0, h, bytes, e);
+    }
+    free(h);
+    return rc;
+}
+
+/* A block whose outputs have different sizes (a prologue value written
+   beside the product that reads it) becomes one block per output size:
+   each template writes outputs of one size, and the sub-blocks read the
+   same inputs, so the order stays valid; the shared prologue is computed
+   in each (it is elementwise and cheap). */
+static void split_outputs(rt_exec *x, const ir_graph *g, const cg_block *b, int nb)
+{
+    int cap = nb, n = 0;
+    for (int i = 0; i < nb; i++)
+        cap += b[i].noutputs;
+    x->own = calloc((size_t)cap + 1, sizeof *x->own);
+    x->own_out = calloc((size_t)cap + 1, sizeof *x->own_out);
+    if (!x->own || !x->own_out) abort();
+    for (int i = 0; i < nb; i++) {
+        int mixed = 0;
+        for (int o = 1; o < b[i].noutputs; o++)
+            if (dn_shape_numel(&g->val[b[i].outputs[o]].shape) !=
+                dn_shape_numel(&g->val[b[i].outputs[0]].shape))
+                mixed = 1;
+        if (b[i].view || !mixed) {
+            x->own[n++] = b[i];
+            continue;
+        }
+        char *done = calloc((size_t)b[i].noutputs, 1);
+        if (!done) abort();
+        for (int o = 0; o < b[i].noutputs; o++) {
+            if (done[o]) continue;
+            int64_t sz = dn_shape_numel(&g->val[b[i].outputs[o]].shape);
+            int *outs = malloc((size_t)b[i].noutputs * sizeof *outs), k = 0;
+            if (!outs) abort();
+            for (int q = o; q < b[i].noutputs; q++)
+                if (!done[q] && dn_shape_numel(&g->val[b[i].outputs[q]].shape) == sz) {
+                    done[q] = 1;
+                    outs[k++] = b[i].outputs[q];
+                }
+            x->own[n] = b[i];
+            x->own[n].noutputs = k;
+            x->own[n].outputs = outs;
+            x->own_out[n++] = outs;
+        }
+        free(done);
+    }
+    x->b = x->own;
+    x->nb = n;
+}
+
+rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b0, int nb0, dn_err *e)
+{
+    double t0 = now_ms();
+    rt_exec *x = calloc(1, sizeof *x);
+    if (!x) abort();
+    split_outputs(x, g, b0, nb0);
+    const cg_block *b = x->b;
+    int nb = x->nb;
+    x->c = c;
+    x->g = g;
+    size_t n = (size_t)(nb ? nb : 1);
+    x->kern = calloc(n, sizeof *x->kern);
+    x->kh = calloc(n, sizeof *x->kh);
+    x->info = calloc(n, sizeof *x->info);
+    x->why = calloc(n, sizeof *x->why);
+    x->param = calloc((size_t)g->nval + 1, sizeof *x->param);
+    x->packed = calloc((size_t)g->nval + 1, sizeof *x->packed);
+    if (!x->packed || !x->kern || !x->kh || !x->info || !x->why || !x->param) abort();
+    const rt_cl_device_info *di = rt_cl_device(c);
+    cg_device dev = {.gpu = !strcmp(di->cls, "gpu"),
+                     .compute_units = di->compute_units,
+                     .local_mem = di->local_mem};
+    x->st.blocks = nb;
+    for (int i = 0; i < nb; i++) {
+        rt_exec_block *in = &x->info[i];
+        in->id = b[i].id;
+        if (b[i].view) {
+            in->kind = 0;
+            x->st.views++;
+            continue;
+        }
+        dn_err why;
+        why.msg[0] = 0;
+        int r = cg_emit(g, &b[i], &dev, &x->kern[i], &why);
+        if (r < 0) {
+            *e = why;
+            dn_errpre(e, "block %d: ", b[i].id);
+            rt_exec_free(x);
+            return NULL;
+        }
+        if (r == 0) {
+            char nodes[1024];
+            cg_block_nodes(g, &b[i], nodes, sizeof nodes);
+            x->why[i] = ir_strdup(why.msg);
+            x->kern[i].nodes = ir_strdup(nodes);
+            in->kind = 2;
+            in->nodes = x->kern[i].nodes;
+            in->why = x->why[i];
+            x->st.host_blocks++;
+            continue;
+        }
+        in->kind = 1;
+        x->st.kernels++;
+        in->kernel = x->kern[i].name;
+        in->family = x->kern[i].family;
+        in->nodes = x->kern[i].nodes;
+        in->source = x->kern[i].source;
+        in->flops = x->kern[i].flops;
+        in->bytes = x->kern[i].bytes;
+        for (int j = 0; j < i && !x->kh[i]; j++)
+            if (x->kh[j] && !strcmp(x->kern[j].name, x->kern[i].name)) x->kh[i] = x->kh[j];
+        if (!x->kh[i]) {
+            rt_cl_program *p;
+            char label[1200];
+            snprintf(label, sizeof label, "block %d: %.1100s", b[i].id, x->kern[i].nodes);
+            if (rt_cl_build(c, x->kern[i].source, "", label, &p, e) ||
+                !(x->kh[i] = rt_cl_kernel_get(c, p, x->kern[i].name, e))) {
+                rt_exec_free(x);
+                return NULL;
+            }
+            x->st.programs++;
+        }
+        if (x->kern[i].pack_arg && upload_packed(x, &x->kern[i], e)) {
+            rt_exec_free(x);
+            return NULL;
+        }
+        for (int a = x->kern[i].nout; a < x->kern[i].nargs; a++) {
+            int v = x->kern[i].args[a];
+            if (a == x->kern[i].pack_arg - 1) continue;
+            if (g->val[v].kind == IR_VAL_CONST && upload_param(x, v, e)) {
+                rt_exec_free(x);
+                return NULL;
+            }
+        }
+    }
+    if (rt_memplan_build(g, b, nb, &x->mp, e)) {
+        rt_exec_free(x);
+        return NULL;
+    }
+    x->bufs = calloc((size_t)x->mp.nslot + 1, sizeof *x->bufs);
+    if (!x->bufs) abort();
+    for (int s = 0; s < x->mp.nslot; s++)
+        if (!(x->bufs[s] = rt_cl_buf_new(c, (size_t)x->mp.slot_bytes[s], e))) {
+            dn_errpre(e, "memory plan (%d buffers, %.1f MB): ", x->mp.nslot,
+                      x->mp.peak_bytes / 1e6);
+            rt_exec_free(x);
+            return NULL;
+        }
+    /* kernel arguments that are views of constants */
+    for (int i = 0; i < nb; i++)
+        for (int a = 0; a < x->kern[i].nargs; a++) {
+            if (a == x->kern[i].pack_arg - 1) continue;
+            int r = x->mp.root[x->kern[i].args[a]];
+            if (g->val[r].kind == IR_VAL_CONST && upload_param(x, r, e)) {
+                rt_exec_free(x);
+                return NULL;
+            }
+        }
+    x->st.peak_bytes = x->mp.peak_bytes;
+    x->st.unplanned_bytes = x->mp.unplanned_bytes;
+    x->st.prepare_ms = now_ms() - t0;
+    return x;
+}
+
+static rt_cl_buf *buf_of(rt_exec *x, int v)
+{
+    int r = x->mp.root[v];
+    if (x->g->val[r].kind == IR_VAL_CONST) return x->param[r];
+    return x->mp.slot[r] >= 0 ? x->bufs[x->mp.slot[r]] : NULL;
+}
+
+int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err *e)
+{
+    double t0 = now_ms();
+    const ir_graph *g = x->g;
+    x->st.host_ms = 0;
+    for (int i = 0; i < g->ninput; i++) {
+        int v = g->input[i];
+        if (!inputs[i].data || inputs[i].dtype != g->val[v].dtype ||
+            !dn_shape_eq(&inputs[i].shape, &g->val[v].shape))
+            return dn_errf(e, "input '%s' does not match the graph's dtype and shape",
+                           g->val[v].name);
+        rt_cl_buf *b = buf_of(x, v);
+        if (b && rt_cl_write(x->c, b, &inputs[i], e)) return -1;
+    }
+    for (int i = 0; i < x->nb; i++) {
+        if (x->info[i].kind == 0) continue;
+        if (x->info[i].kind == 2) {
+            double h0 = now_ms();
+            if (rt_exec_host_block(x->c, g, &x->b[i], &x->mp, x->bufs, e)) return -1;
+            x->st.host_ms += now_ms() - h0;
+            continue;
+        }
+        const cg_kernel *k = &x->kern[i];
+        rt_cl_arg args[k->nargs > 0 ? k->nargs : 1];
+        for (int a = 0; a < k->nargs; a++) {
+            rt_cl_buf *b = a == k->pack_arg - 1 ? x->packed[k->args[a]] : buf_of(x, k->args[a]);
+            if (!b)
+                return dn_errf(e, "block %d: no buffer for '%s'", x->b[i].id,
+                               g->val[k->args[a]].name);
+            args[a] = rt_cl_arg_buf(b);
+        }
+        if (rt_cl_launch(x->c, x->kh[i], args, k->nargs, k->dims, k->global,
+                         k->has_local ? k->local : NULL, NULL, e)) {
+            char nodes[600];
+            snprintf(nodes, sizeof nodes, "%.580s", k->nodes);
+            return dn_errpre(e, "block %d (%s): ", x->b[i].id, nodes);
+        }
+        if (x->verify && verify_block(x, i, e)) return -1;
+    }
+    if (rt_cl_finish(x->c, e)) return -1;
+    for (int i = 0; i < g->noutput; i++) {
+        int v = g->output[i], r = x->mp.root[v];
+        outputs[i] = (dn_tensor){g->val[v].dtype, g->val[v].shape, NULL};
+        if (dn_tensor_alloc(&outputs[i], e)) return -1;
+        if (g->val[r].kind == IR_VAL_CONST)
+            memcpy(outputs[i].data, g->val[r].data, dn_tensor_bytes(&outputs[i]));
+        else if (rt_cl_read_bytes(x->c, buf_of(x, v), 0, outputs[i].data,
+                                  dn_tensor_bytes(&outputs[i]), e))
+            return -1;
+    }
+    x->st.ms = now_ms() - t0;
+    return 0;
+}
+
+void rt_exec_get_stats(const rt_exec *x, rt_exec_stats *st)
+{
+    *st = x->st;
+}
+
+int rt_exec_nblocks(const rt_exec *x)
+{
+    return x->nb;
+}
+
+const rt_exec_block *rt_exec_block_info(const rt_exec *x, int i)
+{
+    return &x->info[i];
+}
+
+/* ---- block lists -------------------------------------------------------- */
+
+static int *dup_ints(const int *a, int n)
+{
+    int *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
+    if (!p) abort();
+    if (n > 0) memcpy(p, a, (size_t)n * sizeof *p);
+    return p;
+}
+
+static int is_view_op(const char *op)
+{
+    return !strcmp(op, "Reshape") || !strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze") ||
+           !strcmp(op, "Flatten") || !strcmp(op, "Identity");
+}
+
+int rt_blocks_per_node(const ir_graph *g, cg_block **out, int *nb, dn_err *e)
+{
+    int *order;
+    int n = ir_topo_order(g, &order, e);
+    if (n < 0) return -1;
+    cg_block *b = calloc((size_t)(n > 0 ? n : 1), sizeof *b);
+    if (!b) abort();
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const ir_node *nd = &g->node[order[i]];
+        if (!strcmp(nd->op, "Constant")) continue;
+        int ins[64], nin = 0, prm[64], npr = 0, outs[16], nout = 0;
+        for (int j = 0; j < nd->nin && j < 64; j++) {
+            int v = nd->in[j];
+            if (v < 0) continue;
+            if (g->val[v].kind == IR_VAL_CONST)
+                prm[npr++] = v;
+            else
+                ins[nin++] = v;
+        }
+        for (int j = 0; j < nd->nout && j < 16; j++)
+            if (nd->out[j] >= 0) outs[nout++] = nd->out[j];
+        cg_block *B = &b[k];
+        B->id = k++;
+        B->view = is_view_op(nd->op) && nin == 1;
+        B->nexec = 1;
+        B->exec = dup_ints(&order[i], 1);
+        B->ninputs = nin;
+        B->inputs = dup_ints(ins, nin);
+        B->nparams = npr;
+        B->params = dup_ints(prm, npr);
+        B->noutputs = nout;
+        B->outputs = dup_ints(outs, nout);
+    }
+    free(order);
+    *out = b;
+    *nb = k;
+    return 0;
+}
+
+void rt_blocks_free(cg_block *b, int nb)
+{
+    for (int i = 0; i < nb; i++) {
+        free((void *)b[i].exec);
+        free((void *)b[i].inputs);
+        free((void *)b[i].params);
+        free((void *)b[i].outputs);
+    }
+    free(b);
+}
+
+#ifdef DNNF_HAVE_FUSION
+int rt_blocks_from_plan(const fu_plan *p, cg_block **out, int *nb)
+{
+    int n = fu_plan_nblocks(p);
+    cg_block *b = calloc((size_t)(n > 0 ? n : 1), sizeof *b);
+    if (!b) abort();
+    for (int i = 0; i < n; i++) {
+        const fu_block *F = fu_plan_block(p, i);
+        b[i].id = F->id;
+        b[i].view = F->kind == FU_VIEW;
+        b[i].nexec = F->nexec;
+        b[i].exec = dup_ints(F->exec, F->nexec);
+        b[i].ninputs = F->ninputs;
+        b[i].inputs = dup_ints(F->inputs, F->ninputs);
+        b[i].nparams = F->nparams;
+        b[i].params = dup_ints(F->params, F->nparams);
+        b[i].noutputs = F->noutputs;
+        b[i].outputs = dup_ints(F->outputs, F->noutputs);
+    }
+    *out = b;
+    *nb = n;
+    return 0;
+}
+#endif
+
+#endif

@@ -1,0 +1,56 @@
+# tests/codegen/codegen.cmake -- the kernel emitter and the OpenCL executor
+# (codegen/emit*.c, codegen/templates/*.cl, runtime/execute.c,
+# runtime/memplan.c; docs/codegen.md) and their tests.
+#
+# Include from the top-level CMakeLists.txt after fusion/fusion.cmake:
+#   include(tests/codegen/codegen.cmake)
+# Like fusion.cmake it defers its work until dnnf_lib and dnnf exist, so it
+# may also be loaded through CMAKE_PROJECT_INCLUDE.  Without it, the
+# emitter and executor compile to nothing and `dnnf run` keeps only
+# --reference.
+
+if(DNNF_CODEGEN_CMAKE_LOADED)
+  return()
+endif()
+set(DNNF_CODEGEN_CMAKE_LOADED ON)
+
+function(dnnf_codegen_setup)
+  set(gen ${CMAKE_BINARY_DIR}/gen)
+  file(GLOB tmpls CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/codegen/templates/*.cl)
+  add_custom_command(
+    OUTPUT ${gen}/cg_templates.c
+    COMMAND ${CMAKE_COMMAND} -DOUT=${gen}/cg_templates.c -DDIR=${CMAKE_SOURCE_DIR}/codegen/templates
+            -P ${CMAKE_SOURCE_DIR}/codegen/templates.cmake
+    DEPENDS ${tmpls} ${CMAKE_SOURCE_DIR}/codegen/templates.cmake
+    COMMENT "embedding codegen/templates/*.cl")
+  target_sources(dnnf_lib PRIVATE ${gen}/cg_templates.c)
+  target_compile_definitions(dnnf_lib PUBLIC DNNF_HAVE_CODEGEN=1)
+
+  # Template families on small graphs (label unit), then the shared models
+  # fused on the default OpenCL device with --check (label model).  Every
+  # test shares one kernel cache folder, so only the first run compiles.
+  set(cache ${CMAKE_BINARY_DIR}/kernel-cache)
+  file(GLOB cases CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/codegen/*.graph)
+  foreach(c ${cases})
+    get_filename_component(name ${c} NAME_WE)
+    add_test(NAME codegen_${name}
+             COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_graph.sh $<TARGET_FILE:dnnf> ${c})
+    set_tests_properties(codegen_${name} PROPERTIES LABELS unit ENVIRONMENT DNNF_CACHE_DIR=${cache})
+  endforeach()
+  set(models ${CMAKE_SOURCE_DIR}/../shared/models)
+  foreach(m squeezenet1_1 mobilenet_v2 shufflenet_v2_x1_0 efficientnet_b0 regnet_y_400mf
+            resnet50 llama_tiny distilbert gpt2 swin_t)
+    if(EXISTS ${models}/${m}.onnx)
+      add_test(NAME model_run_${m}
+               COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_model.sh $<TARGET_FILE:dnnf> ${models}/${m}.onnx)
+      set_tests_properties(model_run_${m} PROPERTIES LABELS model TIMEOUT 900
+                           ENVIRONMENT DNNF_CACHE_DIR=${cache})
+    endif()
+  endforeach()
+endfunction()
+
+if(TARGET dnnf_lib AND TARGET dnnf)
+  dnnf_codegen_setup()
+else()
+  cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL dnnf_codegen_setup)
+endif()

@@ -1,0 +1,13 @@
+#!/bin/sh
+# tests/codegen/run_graph.sh DNNF FILE.graph -- a template family on a small
+# graph: fused and unfused OpenCL runs must match the reference interpreter
+# (dnnf run --check), and the fused run must launch kernels, not fall back
+# to the host for everything.
+set -e
+dnnf=$1
+g=$2
+out=$("$dnnf" run "$g" --random-weights 1 --check)
+echo "$out"
+echo "$out" | grep -q "MISMATCH" && exit 1
+echo "$out" | grep -Eq ": [1-9][0-9]* kernels" || { echo "no kernel launched"; exit 1; }
+"$dnnf" run "$g" --random-weights 1 --check --no-fuse
