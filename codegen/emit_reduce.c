@@ -136,7 +136,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         rc = 0;
     const char *xbody = xb.s ? xb.s : "";
     /* the value of the reduction node in the last pass */
-    char val[512] = "", scale[256] = "", bias[256] = "";
+    char val[640] = "" /* room for both 256-byte operands */, scale[256] = "", bias[256] = "";
     float eps = ir_attr_float(R, "epsilon", 1e-5f);
     ex_forget(&x);
     x.body = &eb;
