@@ -35,12 +35,7 @@
 
 /* Expression nodes are immutable and shared freely between expressions,
    so they are never freed one by one: everything built while compiling
-   one block lives in an arena that is dropped as a whole. */
-typedef struct cg_arena cg_arena;
-
-cg_arena *cg_arena_new(void);
-void cg_arena_free(cg_arena *a);
-void *cg_arena_alloc(cg_arena *a, size_t bytes); /* zeroed, 16-byte aligned */
+   one block lives in an arena that is dropped as a whole.  The arena is engine's dn_arena (engine/arena.c). */
 
 /* ------------------------------------------------------------------ */
 /* 2. Index expressions (codegen/index.c)                               */
@@ -92,17 +87,17 @@ typedef struct cg_range {
 } cg_range;
 
 /* Builders: plain nodes, no simplification (cg_simplify does that). */
-const cg_expr *cg_const(cg_arena *a, int64_t k);
-const cg_expr *cg_var(cg_arena *a, int var);
-const cg_expr *cg_add(cg_arena *a, const cg_expr *x, const cg_expr *y);
-const cg_expr *cg_mul(cg_arena *a, const cg_expr *x, int64_t c);
-const cg_expr *cg_sum(cg_arena *a, const cg_term *t, int n, int64_t k);          /* copies t */
-const cg_expr *cg_div(cg_arena *a, const cg_expr *x, int64_t k);                 /* k > 0 */
-const cg_expr *cg_mod(cg_arena *a, const cg_expr *x, int64_t k);                 /* k > 0 */
-const cg_expr *cg_lut(cg_arena *a, const cg_expr *x, const int64_t *tab, int n); /* copies tab */
+const cg_expr *cg_const(dn_arena *a, int64_t k);
+const cg_expr *cg_var(dn_arena *a, int var);
+const cg_expr *cg_add(dn_arena *a, const cg_expr *x, const cg_expr *y);
+const cg_expr *cg_mul(dn_arena *a, const cg_expr *x, int64_t c);
+const cg_expr *cg_sum(dn_arena *a, const cg_term *t, int n, int64_t k);          /* copies t */
+const cg_expr *cg_div(dn_arena *a, const cg_expr *x, int64_t k);                 /* k > 0 */
+const cg_expr *cg_mod(dn_arena *a, const cg_expr *x, int64_t k);                 /* k > 0 */
+const cg_expr *cg_lut(dn_arena *a, const cg_expr *x, const int64_t *tab, int n); /* copies tab */
 
 /* e with every VAR v replaced by by[v] (v < nby; others kept). */
-const cg_expr *cg_subst(cg_arena *a, const cg_expr *e, const cg_expr *const *by, int nby);
+const cg_expr *cg_subst(dn_arena *a, const cg_expr *e, const cg_expr *const *by, int nby);
 
 /* A total order on expressions; 0 exactly when structurally equal. */
 int cg_expr_cmp(const cg_expr *x, const cg_expr *y);
@@ -123,8 +118,8 @@ void cg_expr_cost(const cg_expr *e, cg_cost *c); /* adds to *c */
 
 /* Row-major linearisation of idx over s, and its inverse: idx[k] =
    (flat / stride_k) % s.d[k] (outermost without the %).  Not simplified. */
-const cg_expr *cg_linearize(cg_arena *a, const cg_expr *const *idx, const dn_shape *s);
-void cg_delinearize(cg_arena *a, const cg_expr *flat, const dn_shape *s, const cg_expr **idx);
+const cg_expr *cg_linearize(dn_arena *a, const cg_expr *const *idx, const dn_shape *s);
+void cg_delinearize(dn_arena *a, const cg_expr *flat, const dn_shape *s, const cg_expr **idx);
 
 /* ------------------------------------------------------------------ */
 /* 3. Simplification (codegen/index_simplify.c)                         */
@@ -134,7 +129,7 @@ void cg_delinearize(cg_arena *a, const cg_expr *flat, const dn_shape *s, const c
    Every rewrite is an identity of integers under those ranges
    (docs/index-maps.md lists them with their side conditions).  Never
    fails: a rewrite whose constants would overflow is simply not taken. */
-const cg_expr *cg_simplify(cg_arena *a, const cg_expr *e, const cg_range *var, int nvar);
+const cg_expr *cg_simplify(dn_arena *a, const cg_expr *e, const cg_range *var, int nvar);
 
 /* ------------------------------------------------------------------ */
 /* 4. Index maps (codegen/index.c, codegen/index_node.c)                */
@@ -177,36 +172,36 @@ typedef struct cg_map {
     cg_guard guard[CG_MAX_GUARDS];
 } cg_map;
 
-int cg_map_identity(cg_arena *a, const dn_shape *s, cg_map *m, dn_err *e);
+int cg_map_identity(dn_arena *a, const dn_shape *s, cg_map *m, dn_err *e);
 /* Reshape, Flatten, Squeeze, Unsqueeze: any change of shape that keeps
    the row-major order (in and out have the same element count). */
-int cg_map_reshape(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e);
-int cg_map_squeeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
+int cg_map_reshape(dn_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e);
+int cg_map_squeeze(dn_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
                    dn_err *e); /* naxes == 0: every dim of size 1 */
-int cg_map_unsqueeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
+int cg_map_unsqueeze(dn_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
                      dn_err *e);
-int cg_map_flatten(cg_arena *a, const dn_shape *in, int64_t axis, cg_map *m, dn_err *e);
+int cg_map_flatten(dn_arena *a, const dn_shape *in, int64_t axis, cg_map *m, dn_err *e);
 /* out.d[k] = in.d[perm[k]]. */
-int cg_map_transpose(cg_arena *a, const dn_shape *in, const int64_t *perm, cg_map *m, dn_err *e);
+int cg_map_transpose(dn_arena *a, const dn_shape *in, const int64_t *perm, cg_map *m, dn_err *e);
 /* Slice with start and step per dim of in already normalised (ONNX
    clamping done: start is a valid index, out.d[k] elements). */
-int cg_map_slice(cg_arena *a, const dn_shape *in, const int64_t *start, const int64_t *step,
+int cg_map_slice(dn_arena *a, const dn_shape *in, const int64_t *start, const int64_t *step,
                  const dn_shape *out, cg_map *m, dn_err *e);
 /* Tile: out.d[k] = in.d[k] * repeats[k], read at v[k] % in.d[k]. */
-int cg_map_tile(cg_arena *a, const dn_shape *in, const int64_t *repeats, cg_map *m, dn_err *e);
+int cg_map_tile(dn_arena *a, const dn_shape *in, const int64_t *repeats, cg_map *m, dn_err *e);
 /* Expand / broadcast of in to out (numpy rules): stride 0 on broadcast dims. */
-int cg_map_expand(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e);
+int cg_map_expand(dn_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e);
 /* Input `in` of a Concat along axis whose output is out, placed at offset. */
-int cg_map_concat_input(cg_arena *a, const dn_shape *in, const dn_shape *out, int axis,
+int cg_map_concat_input(dn_arena *a, const dn_shape *in, const dn_shape *out, int axis,
                         int64_t offset, cg_map *m, dn_err *e);
 /* Gather(data, indices) along axis with constant indices (negative ones
    counted from the end); at most CG_LUT_MAX of them unless they form an
    arithmetic progression. */
-int cg_map_gather(cg_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
+int cg_map_gather(dn_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
                   const int64_t *ind, cg_map *m, dn_err *e);
-int cg_map_depth_to_space(cg_arena *a, const dn_shape *in, int64_t blocksize, int crd, cg_map *m,
+int cg_map_depth_to_space(dn_arena *a, const dn_shape *in, int64_t blocksize, int crd, cg_map *m,
                           dn_err *e);
-int cg_map_space_to_depth(cg_arena *a, const dn_shape *in, int64_t blocksize, cg_map *m, dn_err *e);
+int cg_map_space_to_depth(dn_arena *a, const dn_shape *in, int64_t blocksize, cg_map *m, dn_err *e);
 
 /* The map from the output of node n to its input number `which`, for the
    data-movement operators above (Identity, Reshape, Flatten, Squeeze,
@@ -217,32 +212,32 @@ int cg_map_space_to_depth(cg_arena *a, const dn_shape *in, int64_t blocksize, cg
    input (a slice along the split axis).  in[] as for op_run_node: shapes must be known,
    and inputs that are shapes, axes or indices must have data.  An error
    names the reason a node has no map (another operator, unknown shape). */
-int cg_map_node(cg_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
+int cg_map_node(dn_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
                 cg_map *m, dn_err *e);
 
 /* A consumer's access through a producer's reorganisation: outer reads a
    tensor T (outer->src), inner says where T's elements come from
    (inner->out == T's shape).  The result reads inner->src over outer's
    loop domain; guards of both are kept; everything simplified. */
-int cg_map_compose(cg_arena *a, const cg_map *outer, const cg_map *inner, cg_map *out, dn_err *e);
+int cg_map_compose(dn_arena *a, const cg_map *outer, const cg_map *inner, cg_map *out, dn_err *e);
 /* Simplifies idx and guards in place; a guard on one variable narrows
    that variable's range, a guard always true is dropped. */
-void cg_map_simplify(cg_arena *a, cg_map *m);
+void cg_map_simplify(dn_arena *a, cg_map *m);
 /* The same map over one flat (row-major) variable. */
-int cg_map_flatten_domain(cg_arena *a, const cg_map *m, cg_map *out, dn_err *e);
+int cg_map_flatten_domain(dn_arena *a, const cg_map *m, cg_map *out, dn_err *e);
 /* The row-major element offset into src that m reads, simplified. */
-const cg_expr *cg_map_offset(cg_arena *a, const cg_map *m);
+const cg_expr *cg_map_offset(dn_arena *a, const cg_map *m);
 /* Merges adjacent loop dims of a multi-dim map wherever that costs no
    div/mod in the offset: dims contiguous in both the output and the
    source collapse into one, so a transpose of two merged blocks becomes
    a 2-D transpose.  The merged out has the same element count and the
    same row-major order. */
-int cg_map_merge_vars(cg_arena *a, const cg_map *m, cg_map *out, dn_err *e);
+int cg_map_merge_vars(dn_arena *a, const cg_map *m, cg_map *out, dn_err *e);
 /* Evaluates m at vars[]: writes src's index to idx and returns 1, or
    returns 0 when a guard fails (that output element is not read here). */
 int cg_map_eval(const cg_map *m, const int64_t *vars, int64_t *idx);
 /* Sum of the costs of the offset expression. */
-void cg_map_cost(cg_arena *a, const cg_map *m, cg_cost *c);
+void cg_map_cost(dn_arena *a, const cg_map *m, cg_cost *c);
 
 /* ------------------------------------------------------------------ */
 /* 5. Printing and parsing (codegen/index_print.c, index_parse.c)       */
@@ -266,7 +261,7 @@ int cg_map_print_debug(const cg_map *m, const char *const *names, int nnames, ch
 /* Reads the debug form (integers, names, + - * / % and parentheses, with
    C precedence; * needs a constant side, / and % a positive constant
    right side).  Names are looked up in names[0..nnames-1]. */
-const cg_expr *cg_expr_parse(cg_arena *a, const char *text, const char *const *names, int nnames,
+const cg_expr *cg_expr_parse(dn_arena *a, const char *text, const char *const *names, int nnames,
                              dn_err *e);
 
 /* ------------------------------------------------------------------ */

@@ -115,7 +115,7 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     const dn_shape *D = &g->val[dom].shape;
     int64_t N = dn_shape_numel(D);
     if (N <= 0 || N > 0x7fffffff) return dn_errf(e, "output of %lld elements", (long long)N), 0;
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
     x.names = var_names;
@@ -197,7 +197,7 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     cg_sb_free(&index);
     cg_sb_free(&params);
     ex_free(&x);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return rc;
 }
 

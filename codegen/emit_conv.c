@@ -38,7 +38,7 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
     int64_t IC = XS->d[1], IH = XS->d[2], IW = XS->d[3], KK = ks[0] * ks[1], K = IC * KK;
     int pointwise =
         KK == 1 && st[0] == 1 && st[1] == 1 && pd[0] == 0 && pd[1] == 0 && IH == OH && IW == OW;
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
@@ -256,7 +256,7 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
     cg_sb_free(&nparams);
     cg_sb_free(&bidx);
     ex_free(&x);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return rc;
 }
 
@@ -300,7 +300,7 @@ int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_ke
         (C->nin < 3 || C->in[2] < 0 || g->val[C->in[2]].kind == IR_VAL_CONST))
         return emit_conv_gemm(g, b, C, ks, st, pd, dl, k, e);
 
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
@@ -484,7 +484,7 @@ int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_ke
     cg_sb_free(&params);
     cg_sb_free(&nparams);
     ex_free(&x);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return rc;
 }
 #endif

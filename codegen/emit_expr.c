@@ -115,7 +115,7 @@ const char *cg_ctype(int dtype)
 
 /* ---- context --------------------------------------------------------- */
 
-void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, cg_arena *a)
+void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, dn_arena *a)
 {
     memset(x, 0, sizeof *x);
     x->g = g;

@@ -53,7 +53,7 @@ typedef struct ex_memo {
 typedef struct ex_ctx {
     const ir_graph *g;
     const cg_block *b;
-    cg_arena *a;
+    dn_arena *a;
     int *prod;  /* value -> exec node that computes it in the block, or -1 */
     int *argof; /* value -> kernel argument number, or -1 */
     int nargs, *args;
@@ -73,7 +73,7 @@ typedef struct ex_ctx {
     const char *override_key, *override_expr;
 } ex_ctx;
 
-void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, cg_arena *a);
+void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, dn_arena *a);
 void ex_free(ex_ctx *x);
 /* Argument number of a value read or written from memory (added on first use). */
 int ex_arg(ex_ctx *x, int v);

@@ -21,7 +21,7 @@ static const char *const bnames[] = {"i0", "i1", "i2", "i3", "i4", "i5"};
 
 /* The map over dom (vars: batch..., x, y) into operand shape s; swap: the
    operand is stored transposed (Gemm transA / transB). */
-static int operand_map(cg_arena *a, const dn_shape *dom, const dn_shape *s, int swap, cg_map *m,
+static int operand_map(dn_arena *a, const dn_shape *dom, const dn_shape *s, int swap, cg_map *m,
                        dn_err *e)
 {
     cg_map id, inner;
@@ -80,7 +80,7 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         M *= batch;
         batch = 1;
     }
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
     cg_sb abody = {0}, bbody = {0}, ebody = {0}, stores = {0}, params = {0}, bidx = {0};
@@ -316,7 +316,7 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     cg_sb_free(&params);
     cg_sb_free(&bidx);
     ex_free(&x);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return rc;
 }
 #endif

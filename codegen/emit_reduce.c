@@ -115,7 +115,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     const char *names[DN_MAX_RANK + 1];
     for (int a = 0; a < ax; a++)
         names[a] = rnames[a];
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
     x.names = names;
@@ -295,7 +295,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     cg_sb_free(&params);
     cg_sb_free(&nparams);
     ex_free(&x);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return rc;
 }
 #endif

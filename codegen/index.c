@@ -14,99 +14,34 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Arena                                                               */
-/* ------------------------------------------------------------------ */
-
-#define ARENA_BLOCK 65536
-
-typedef struct block {
-    struct block *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-} block;
-
-struct cg_arena {
-    block *head;
-};
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p) abort(); /* out of memory: the project's allocators abort */
-    return p;
-}
-
-cg_arena *cg_arena_new(void)
-{
-    cg_arena *a = xmalloc(sizeof *a);
-    a->head = NULL;
-    return a;
-}
-
-void cg_arena_free(cg_arena *a)
-{
-    if (!a) return;
-    for (block *b = a->head, *nx; b; b = nx) {
-        nx = b->next;
-        free(b);
-    }
-    free(a);
-}
-
-void *cg_arena_alloc(cg_arena *a, size_t bytes)
-{
-    bytes = (bytes + 15) & ~(size_t)15;
-    block *b = a->head;
-    if (!b || b->cap - b->used < bytes) {
-        size_t cap = bytes > ARENA_BLOCK ? bytes : ARENA_BLOCK;
-        b = xmalloc(sizeof *b + cap);
-        b->used = 0;
-        b->cap = cap;
-        /* A large request gets its own block behind the current one, so
-           the free space of the current block is not wasted. */
-        if (a->head && bytes > ARENA_BLOCK) {
-            b->next = a->head->next;
-            a->head->next = b;
-        } else {
-            b->next = a->head;
-            a->head = b;
-        }
-    }
-    void *p = b->data + b->used;
-    b->used += bytes;
-    memset(p, 0, bytes);
-    return p;
-}
-
-/* ------------------------------------------------------------------ */
 /* Builders                                                            */
 /* ------------------------------------------------------------------ */
 
-static cg_expr *node(cg_arena *a, int kind)
+static cg_expr *node(dn_arena *a, int kind)
 {
-    cg_expr *e = cg_arena_alloc(a, sizeof *e);
+    cg_expr *e = dn_arena_alloc(a, sizeof *e);
     e->kind = kind;
     return e;
 }
 
-const cg_expr *cg_const(cg_arena *a, int64_t k)
+const cg_expr *cg_const(dn_arena *a, int64_t k)
 {
     cg_expr *e = node(a, CG_CONST);
     e->k = k;
     return e;
 }
 
-const cg_expr *cg_var(cg_arena *a, int var)
+const cg_expr *cg_var(dn_arena *a, int var)
 {
     cg_expr *e = node(a, CG_VAR);
     e->var = var;
     return e;
 }
 
-const cg_expr *cg_sum(cg_arena *a, const cg_term *t, int n, int64_t k)
+const cg_expr *cg_sum(dn_arena *a, const cg_term *t, int n, int64_t k)
 {
     cg_expr *e = node(a, CG_SUM);
-    cg_term *c = cg_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *c);
+    cg_term *c = dn_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *c);
     if (n) memcpy(c, t, (size_t)n * sizeof *c);
     e->t = c;
     e->n = n;
@@ -114,19 +49,19 @@ const cg_expr *cg_sum(cg_arena *a, const cg_term *t, int n, int64_t k)
     return e;
 }
 
-const cg_expr *cg_add(cg_arena *a, const cg_expr *x, const cg_expr *y)
+const cg_expr *cg_add(dn_arena *a, const cg_expr *x, const cg_expr *y)
 {
     cg_term t[2] = {{1, x}, {1, y}};
     return cg_sum(a, t, 2, 0);
 }
 
-const cg_expr *cg_mul(cg_arena *a, const cg_expr *x, int64_t c)
+const cg_expr *cg_mul(dn_arena *a, const cg_expr *x, int64_t c)
 {
     cg_term t = {c, x};
     return cg_sum(a, &t, 1, 0);
 }
 
-const cg_expr *cg_div(cg_arena *a, const cg_expr *x, int64_t k)
+const cg_expr *cg_div(dn_arena *a, const cg_expr *x, int64_t k)
 {
     cg_expr *e = node(a, CG_DIV);
     e->x = x;
@@ -134,7 +69,7 @@ const cg_expr *cg_div(cg_arena *a, const cg_expr *x, int64_t k)
     return e;
 }
 
-const cg_expr *cg_mod(cg_arena *a, const cg_expr *x, int64_t k)
+const cg_expr *cg_mod(dn_arena *a, const cg_expr *x, int64_t k)
 {
     cg_expr *e = node(a, CG_MOD);
     e->x = x;
@@ -142,10 +77,10 @@ const cg_expr *cg_mod(cg_arena *a, const cg_expr *x, int64_t k)
     return e;
 }
 
-const cg_expr *cg_lut(cg_arena *a, const cg_expr *x, const int64_t *tab, int n)
+const cg_expr *cg_lut(dn_arena *a, const cg_expr *x, const int64_t *tab, int n)
 {
     cg_expr *e = node(a, CG_LUT);
-    int64_t *t = cg_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *t);
+    int64_t *t = dn_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *t);
     if (n) memcpy(t, tab, (size_t)n * sizeof *t);
     e->x = x;
     e->tab = t;
@@ -153,7 +88,7 @@ const cg_expr *cg_lut(cg_arena *a, const cg_expr *x, const int64_t *tab, int n)
     return e;
 }
 
-const cg_expr *cg_subst(cg_arena *a, const cg_expr *e, const cg_expr *const *by, int nby)
+const cg_expr *cg_subst(dn_arena *a, const cg_expr *e, const cg_expr *const *by, int nby)
 {
     switch (e->kind) {
     case CG_CONST:
@@ -161,7 +96,7 @@ const cg_expr *cg_subst(cg_arena *a, const cg_expr *e, const cg_expr *const *by,
     case CG_VAR:
         return e->var < nby && by[e->var] ? by[e->var] : e;
     case CG_SUM: {
-        cg_term *t = cg_arena_alloc(a, (size_t)(e->n ? e->n : 1) * sizeof *t);
+        cg_term *t = dn_arena_alloc(a, (size_t)(e->n ? e->n : 1) * sizeof *t);
         for (int i = 0; i < e->n; i++) {
             t[i].coef = e->t[i].coef;
             t[i].x = cg_subst(a, e->t[i].x, by, nby);
@@ -373,7 +308,7 @@ void cg_expr_cost(const cg_expr *e, cg_cost *c)
 /* Linearisation                                                       */
 /* ------------------------------------------------------------------ */
 
-const cg_expr *cg_linearize(cg_arena *a, const cg_expr *const *idx, const dn_shape *s)
+const cg_expr *cg_linearize(dn_arena *a, const cg_expr *const *idx, const dn_shape *s)
 {
     int64_t st[DN_MAX_RANK];
     dn_strides(s, st);
@@ -383,7 +318,7 @@ const cg_expr *cg_linearize(cg_arena *a, const cg_expr *const *idx, const dn_sha
     return cg_sum(a, t, s->rank, 0);
 }
 
-void cg_delinearize(cg_arena *a, const cg_expr *flat, const dn_shape *s, const cg_expr **idx)
+void cg_delinearize(dn_arena *a, const cg_expr *flat, const dn_shape *s, const cg_expr **idx)
 {
     int64_t st[DN_MAX_RANK];
     dn_strides(s, st);
@@ -419,7 +354,7 @@ static int start_map(const dn_shape *in, const dn_shape *out, cg_map *m, dn_err 
     return 0;
 }
 
-int cg_map_identity(cg_arena *a, const dn_shape *s, cg_map *m, dn_err *e)
+int cg_map_identity(dn_arena *a, const dn_shape *s, cg_map *m, dn_err *e)
 {
     if (start_map(s, s, m, e)) return -1;
     for (int k = 0; k < s->rank; k++)
@@ -427,7 +362,7 @@ int cg_map_identity(cg_arena *a, const dn_shape *s, cg_map *m, dn_err *e)
     return 0;
 }
 
-int cg_map_reshape(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e)
+int cg_map_reshape(dn_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e)
 {
     if (start_map(in, out, m, e)) return -1;
     if (dn_shape_numel(in) != dn_shape_numel(out)) {
@@ -443,7 +378,7 @@ int cg_map_reshape(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map 
     return 0;
 }
 
-int cg_map_squeeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
+int cg_map_squeeze(dn_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
                    dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
@@ -461,7 +396,7 @@ int cg_map_squeeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int nax
     return cg_map_reshape(a, in, &o, m, e);
 }
 
-int cg_map_unsqueeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
+int cg_map_unsqueeze(dn_arena *a, const dn_shape *in, const int64_t *axes, int naxes, cg_map *m,
                      dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
@@ -479,7 +414,7 @@ int cg_map_unsqueeze(cg_arena *a, const dn_shape *in, const int64_t *axes, int n
     return cg_map_reshape(a, in, &o, m, e);
 }
 
-int cg_map_flatten(cg_arena *a, const dn_shape *in, int64_t axis, cg_map *m, dn_err *e)
+int cg_map_flatten(dn_arena *a, const dn_shape *in, int64_t axis, cg_map *m, dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
     int ax;
@@ -493,7 +428,7 @@ int cg_map_flatten(cg_arena *a, const dn_shape *in, int64_t axis, cg_map *m, dn_
     return cg_map_reshape(a, in, &o, m, e);
 }
 
-int cg_map_transpose(cg_arena *a, const dn_shape *in, const int64_t *perm, cg_map *m, dn_err *e)
+int cg_map_transpose(dn_arena *a, const dn_shape *in, const int64_t *perm, cg_map *m, dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
     int seen[DN_MAX_RANK] = {0};
@@ -510,7 +445,7 @@ int cg_map_transpose(cg_arena *a, const dn_shape *in, const int64_t *perm, cg_ma
     return 0;
 }
 
-int cg_map_slice(cg_arena *a, const dn_shape *in, const int64_t *start, const int64_t *step,
+int cg_map_slice(dn_arena *a, const dn_shape *in, const int64_t *start, const int64_t *step,
                  const dn_shape *out, cg_map *m, dn_err *e)
 {
     if (start_map(in, out, m, e)) return -1;
@@ -533,7 +468,7 @@ int cg_map_slice(cg_arena *a, const dn_shape *in, const int64_t *start, const in
     return 0;
 }
 
-int cg_map_tile(cg_arena *a, const dn_shape *in, const int64_t *repeats, cg_map *m, dn_err *e)
+int cg_map_tile(dn_arena *a, const dn_shape *in, const int64_t *repeats, cg_map *m, dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
     dn_shape o = *in;
@@ -549,7 +484,7 @@ int cg_map_tile(cg_arena *a, const dn_shape *in, const int64_t *repeats, cg_map 
     return 0;
 }
 
-int cg_map_expand(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e)
+int cg_map_expand(dn_arena *a, const dn_shape *in, const dn_shape *out, cg_map *m, dn_err *e)
 {
     if (start_map(in, out, m, e)) return -1;
     int lead = out->rank - in->rank;
@@ -566,7 +501,7 @@ int cg_map_expand(cg_arena *a, const dn_shape *in, const dn_shape *out, cg_map *
     return 0;
 }
 
-int cg_map_concat_input(cg_arena *a, const dn_shape *in, const dn_shape *out, int axis,
+int cg_map_concat_input(dn_arena *a, const dn_shape *in, const dn_shape *out, int axis,
                         int64_t offset, cg_map *m, dn_err *e)
 {
     if (start_map(in, out, m, e)) return -1;
@@ -590,7 +525,7 @@ int cg_map_concat_input(cg_arena *a, const dn_shape *in, const dn_shape *out, in
     return 0;
 }
 
-int cg_map_gather(cg_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
+int cg_map_gather(dn_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
                   const int64_t *ind, cg_map *m, dn_err *e)
 {
     if (need_known(data, "data", e) || need_known(ishape, "indices", e)) return -1;
@@ -607,7 +542,7 @@ int cg_map_gather(cg_arena *a, const dn_shape *data, int axis, const dn_shape *i
         o.d[k++] = data->d[i];
     if (start_map(data, &o, m, e)) return -1;
     int64_t ni = dn_shape_numel(ishape), dim = data->d[axis];
-    int64_t *tab = cg_arena_alloc(a, (size_t)(ni ? ni : 1) * sizeof *tab);
+    int64_t *tab = dn_arena_alloc(a, (size_t)(ni ? ni : 1) * sizeof *tab);
     for (int64_t j = 0; j < ni; j++) {
         int64_t v = ind[j] < 0 ? ind[j] + dim : ind[j];
         if (v < 0 || v >= dim)
@@ -646,7 +581,7 @@ int cg_map_gather(cg_arena *a, const dn_shape *data, int axis, const dn_shape *i
    Reshape (the ONNX specification defines them so); building them by
    composition is the shortest correct definition and exercises the
    very machinery the layout pass relies on. */
-static int chain3(cg_arena *a, const dn_shape *in, const dn_shape *mid, const int64_t *perm,
+static int chain3(dn_arena *a, const dn_shape *in, const dn_shape *mid, const int64_t *perm,
                   const dn_shape *out, cg_map *m, dn_err *e)
 {
     cg_map r1, t, r2, x;
@@ -657,7 +592,7 @@ static int chain3(cg_arena *a, const dn_shape *in, const dn_shape *mid, const in
     return cg_map_compose(a, &x, &r1, m, e);
 }
 
-int cg_map_depth_to_space(cg_arena *a, const dn_shape *in, int64_t b, int crd, cg_map *m, dn_err *e)
+int cg_map_depth_to_space(dn_arena *a, const dn_shape *in, int64_t b, int crd, cg_map *m, dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
     if (in->rank != 4 || b <= 0 || in->d[1] % (b * b))
@@ -671,7 +606,7 @@ int cg_map_depth_to_space(cg_arena *a, const dn_shape *in, int64_t b, int crd, c
     return chain3(a, in, &mid, crd ? pcrd : pdcr, &out, m, e);
 }
 
-int cg_map_space_to_depth(cg_arena *a, const dn_shape *in, int64_t b, cg_map *m, dn_err *e)
+int cg_map_space_to_depth(dn_arena *a, const dn_shape *in, int64_t b, cg_map *m, dn_err *e)
 {
     if (need_known(in, "input", e)) return -1;
     if (in->rank != 4 || b <= 0 || in->d[2] % b || in->d[3] % b)
@@ -702,7 +637,7 @@ static void narrow(cg_map *m)
     }
 }
 
-void cg_map_simplify(cg_arena *a, cg_map *m)
+void cg_map_simplify(dn_arena *a, cg_map *m)
 {
     /* A guard on one variable is left as it is: simplified with the range
        it narrowed itself, it would fold to a constant and vanish. */
@@ -724,7 +659,7 @@ void cg_map_simplify(cg_arena *a, cg_map *m)
         m->idx[d] = cg_simplify(a, m->idx[d], m->var, m->nvar);
 }
 
-int cg_map_compose(cg_arena *a, const cg_map *outer, const cg_map *inner, cg_map *out, dn_err *e)
+int cg_map_compose(dn_arena *a, const cg_map *outer, const cg_map *inner, cg_map *out, dn_err *e)
 {
     char b1[128], b2[128];
     if (!dn_shape_eq(&outer->src, &inner->out))
@@ -757,7 +692,7 @@ int cg_map_compose(cg_arena *a, const cg_map *outer, const cg_map *inner, cg_map
     return 0;
 }
 
-int cg_map_flatten_domain(cg_arena *a, const cg_map *m, cg_map *out, dn_err *e)
+int cg_map_flatten_domain(dn_arena *a, const cg_map *m, cg_map *out, dn_err *e)
 {
     (void)e;
     if (m->flat) {
@@ -789,7 +724,7 @@ int cg_map_flatten_domain(cg_arena *a, const cg_map *m, cg_map *out, dn_err *e)
     return 0;
 }
 
-const cg_expr *cg_map_offset(cg_arena *a, const cg_map *m)
+const cg_expr *cg_map_offset(dn_arena *a, const cg_map *m)
 {
     return cg_simplify(a, cg_linearize(a, m->idx, &m->src), m->var, m->nvar);
 }
@@ -805,7 +740,7 @@ int cg_map_eval(const cg_map *m, const int64_t *vars, int64_t *idx)
     return 1;
 }
 
-void cg_map_cost(cg_arena *a, const cg_map *m, cg_cost *c)
+void cg_map_cost(dn_arena *a, const cg_map *m, cg_cost *c)
 {
     cg_expr_cost(cg_map_offset(a, m), c);
 }

@@ -81,7 +81,7 @@ static int slice_starts(const dn_tensor *const *in, int nin, const dn_shape *xs,
    the outputs before it, along the axis: a Slice with step 1.  The sizes
    come from the engine's inference (a split input, the attribute, or
    equal parts). */
-static int split_map(cg_arena *a, const ir_node *n, const op_def *def, const dn_tensor *const *in,
+static int split_map(dn_arena *a, const ir_node *n, const op_def *def, const dn_tensor *const *in,
                      int nin, int which, cg_map *m, dn_err *e)
 {
     if (which < 0 || which >= n->nout) return dn_errf(e, "Split has no output %d", which);
@@ -109,7 +109,7 @@ static int split_map(cg_arena *a, const ir_node *n, const op_def *def, const dn_
     return cg_map_slice(a, &xs, start, step, &os, m, e);
 }
 
-int cg_map_node(cg_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
+int cg_map_node(dn_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
                 cg_map *m, dn_err *e)
 {
     e->msg[0] = 0;
@@ -182,7 +182,7 @@ int cg_map_node(cg_arena *a, const ir_node *n, const dn_tensor *const *in, int n
         if (!it || !it->data) return dn_errf(e, "Gather indices are not a constant");
         int64_t ni = dn_shape_numel(&it->shape);
         if (ni < 0) return dn_errf(e, "Gather indices shape is not known");
-        int64_t *v = cg_arena_alloc(a, (size_t)(ni ? ni : 1) * sizeof *v);
+        int64_t *v = dn_arena_alloc(a, (size_t)(ni ? ni : 1) * sizeof *v);
         for (int64_t i = 0; i < ni; i++)
             v[i] = dn_geti(it, i);
         return cg_map_gather(a, xs, axis, &it->shape, v, m, e);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 typedef struct ps {
-    cg_arena *a;
+    dn_arena *a;
     const char *s, *p;
     const char *const *names;
     int nnames;
@@ -160,7 +160,7 @@ static const cg_expr *sum(ps *p)
     }
 }
 
-const cg_expr *cg_expr_parse(cg_arena *a, const char *text, const char *const *names, int nnames,
+const cg_expr *cg_expr_parse(dn_arena *a, const char *text, const char *const *names, int nnames,
                              dn_err *e)
 {
     ps p = {a, text, text, names, nnames, e, 0};

@@ -31,7 +31,7 @@
 #define MAX_DEPTH 256 /* recursion guard: past it, nodes are left as they are */
 
 typedef struct sx {
-    cg_arena *a;
+    dn_arena *a;
     const cg_range *var;
     int nvar;
     int depth;
@@ -94,7 +94,7 @@ typedef struct tlist {
 static void tl_init(sx *s, tlist *l, int cap)
 {
     l->cap = cap < 8 ? 8 : cap;
-    l->t = cg_arena_alloc(s->a, (size_t)l->cap * sizeof *l->t);
+    l->t = dn_arena_alloc(s->a, (size_t)l->cap * sizeof *l->t);
     l->n = 0;
     l->k = 0;
 }
@@ -102,7 +102,7 @@ static void tl_init(sx *s, tlist *l, int cap)
 static void tl_push(sx *s, tlist *l, int64_t c, const cg_expr *x)
 {
     if (l->n == l->cap) {
-        cg_term *t = cg_arena_alloc(s->a, (size_t)l->cap * 2 * sizeof *t);
+        cg_term *t = dn_arena_alloc(s->a, (size_t)l->cap * 2 * sizeof *t);
         memcpy(t, l->t, (size_t)l->n * sizeof *t);
         l->t = t;
         l->cap *= 2;
@@ -427,7 +427,7 @@ static const cg_expr *mk_lut(sx *s, const cg_expr *x, const cg_expr *orig)
             ok = orig->tab[i] - orig->tab[i - 1] == st;
         if (ok) return sum2(s, st, x, 0, x, orig->tab[r.lo] - st * r.lo);
     }
-    cg_expr *l = cg_arena_alloc(s->a, sizeof *l);
+    cg_expr *l = dn_arena_alloc(s->a, sizeof *l);
     *l = *orig;
     l->x = x;
     return l;
@@ -443,7 +443,7 @@ static const cg_expr *simp(sx *s, const cg_expr *e)
             return cg_const(s->a, s->var[e->var].lo);
         return e;
     case CG_SUM: {
-        cg_term *t = cg_arena_alloc(s->a, (size_t)(e->n ? e->n : 1) * sizeof *t);
+        cg_term *t = dn_arena_alloc(s->a, (size_t)(e->n ? e->n : 1) * sizeof *t);
         for (int i = 0; i < e->n; i++)
             t[i] = (cg_term){e->t[i].coef, simp(s, e->t[i].x)};
         return mk_sum(s, t, e->n, e->k);
@@ -457,7 +457,7 @@ static const cg_expr *simp(sx *s, const cg_expr *e)
     }
 }
 
-const cg_expr *cg_simplify(cg_arena *a, const cg_expr *e, const cg_range *var, int nvar)
+const cg_expr *cg_simplify(dn_arena *a, const cg_expr *e, const cg_range *var, int nvar)
 {
     sx s = {a, var, nvar, 0, 0};
     const cg_expr *r = simp(&s, e);
@@ -468,7 +468,7 @@ const cg_expr *cg_simplify(cg_arena *a, const cg_expr *e, const cg_range *var, i
 /* Merging loop dims                                                   */
 /* ------------------------------------------------------------------ */
 
-static int divmods(cg_arena *a, const cg_map *m)
+static int divmods(dn_arena *a, const cg_map *m)
 {
     cg_cost c = {0};
     cg_map_cost(a, m, &c);
@@ -479,7 +479,7 @@ static int divmods(cg_arena *a, const cg_map *m)
    v_{k+1} = u % d_{k+1}) when the offset it reads costs no more div/mod
    that way: then they are contiguous in the source too, and one loop
    variable (and one div/mod fewer to recover it from a flat id) serves. */
-int cg_map_merge_vars(cg_arena *a, const cg_map *m, cg_map *out, dn_err *e)
+int cg_map_merge_vars(dn_arena *a, const cg_map *m, cg_map *out, dn_err *e)
 {
     (void)e;
     *out = *m;

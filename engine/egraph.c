@@ -33,51 +33,6 @@
 /* Arena and vectors                                                   */
 /* ------------------------------------------------------------------ */
 
-struct eg_chunk {
-    eg_chunk *next;
-    size_t size, used;
-    _Alignas(16) unsigned char data[];
-};
-
-void *eg_alloc(eg_arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    if (!n) n = 16;
-    eg_chunk *c = a->head;
-    if (!c || c->used + n > c->size) {
-        size_t size = n > (1u << 16) ? n : (1u << 16);
-        c = malloc(sizeof *c + size);
-        if (!c) abort();
-        c->size = size;
-        c->used = 0;
-        c->next = a->head;
-        a->head = c;
-    }
-    void *p = c->data + c->used;
-    c->used += n;
-    a->used_total += n;
-    memset(p, 0, n);
-    return p;
-}
-
-char *eg_strdup(eg_arena *a, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = eg_alloc(a, n);
-    memcpy(p, s, n);
-    return p;
-}
-
-void eg_arena_free(eg_arena *a)
-{
-    for (eg_chunk *c = a->head, *n; c; c = n) {
-        n = c->next;
-        free(c);
-    }
-    a->head = NULL;
-    a->used_total = 0;
-}
-
 void eg_ivec_push(eg_ivec *v, int x)
 {
     if (v->n == v->cap) {
@@ -267,7 +222,7 @@ static void hc_insert(eg_graph *E, int id)
     eg_bucket *b;
     HASH_FIND(hh, E->hc, &n->hash, sizeof n->hash, b);
     if (!b) {
-        b = eg_alloc(&E->arena, sizeof *b);
+        b = dn_arena_alloc(&E->arena, sizeof *b);
         b->h = n->hash;
         b->first = -1;
         HASH_ADD(hh, E->hc, h, sizeof b->h, b);
@@ -325,7 +280,7 @@ void eg_graph_free(eg_graph *E)
     free(E->cst);
     free(E->ops);
     free(E->rec);
-    eg_arena_free(&E->arena);
+    dn_arena_clear(&E->arena);
     free(E);
 }
 
@@ -349,10 +304,10 @@ int eg_op_intern(eg_graph *E, const char *domain, const char *name)
         for (int i = 0; i < E->nops; i++)
             if (E->ops[i] == o) return i;
     }
-    o = eg_alloc(&E->arena, sizeof *o);
+    o = dn_arena_alloc(&E->arena, sizeof *o);
     snprintf(o->key, sizeof o->key, "%s", key);
-    o->domain = eg_strdup(&E->arena, domain);
-    o->name = eg_strdup(&E->arena, name);
+    o->domain = dn_arena_strdup(&E->arena, domain);
+    o->name = dn_arena_strdup(&E->arena, name);
     o->def = op_lookup(domain, name);
     o->decl = E->rules ? gm_rules_find_op(E->rules, domain, name) : NULL;
     o->commutative = o->decl && (o->decl->flags & GM_PROP_COMMUTATIVE);
@@ -431,7 +386,7 @@ static int new_const(eg_graph *E, const dn_tensor *t, int value, int copy)
     c->value = value;
     if (copy && t->data) {
         size_t n = dn_tensor_bytes(t);
-        c->t.data = eg_alloc(&E->arena, n ? n : 1);
+        c->t.data = dn_arena_alloc(&E->arena, n ? n : 1);
         memcpy(c->t.data, t->data, n);
     }
     return id;
@@ -645,7 +600,7 @@ int eg_add_op(eg_graph *E, int op, int oidx, int nout, const ir_attr *attr, int 
     n->next_hash = -1;
     n->origin = origin;
     n->record = E->cur_record;
-    n->ch = eg_alloc(&E->arena, (size_t)(nch ? nch : 1) * sizeof *n->ch);
+    n->ch = dn_arena_alloc(&E->arena, (size_t)(nch ? nch : 1) * sizeof *n->ch);
     memcpy(n->ch, cch, (size_t)nch * sizeof *cch);
     eg_node_cost(o->decl, &t, inp, nch, &outv[oidx], &n->flops, &n->bytes);
     int c = new_class(E, outv[oidx].dtype, &outv[oidx].shape);
@@ -862,7 +817,7 @@ int eg_from_ir(eg_graph *E, const ir_graph *g, int **cls_of_value, dn_err *e)
         }
         for (int i = 0; i < nd->nin; i++)
             ch[i] = nd->in[i] >= 0 ? cv[nd->in[i]] : -1;
-        ir_attr *attrs = eg_alloc(&E->arena, (size_t)(nd->nattr ? nd->nattr : 1) * sizeof *attrs);
+        ir_attr *attrs = dn_arena_alloc(&E->arena, (size_t)(nd->nattr ? nd->nattr : 1) * sizeof *attrs);
         if (nd->nattr) memcpy(attrs, nd->attr, (size_t)nd->nattr * sizeof *attrs);
         eg_sort_attrs(attrs, nd->nattr);
         for (int o = 0; o < nd->nout; o++) {

@@ -17,15 +17,7 @@
 /* Memory: an arena (per e-graph) and int vectors                       */
 /* ------------------------------------------------------------------ */
 
-typedef struct eg_chunk eg_chunk;
-typedef struct eg_arena {
-    eg_chunk *head;
-    size_t used_total;
-} eg_arena;
-
-void *eg_alloc(eg_arena *a, size_t n); /* zeroed, 16-byte aligned; aborts on OOM */
-char *eg_strdup(eg_arena *a, const char *s);
-void eg_arena_free(eg_arena *a);
+/* The arena is engine/arena.c's dn_arena, embedded by value. */
 
 typedef struct eg_ivec {
     int *v;
@@ -105,7 +97,7 @@ typedef struct eg_record {
 } eg_record;
 
 typedef struct eg_graph {
-    eg_arena arena;
+    dn_arena arena;
     const ir_graph *src;
     const gm_rules *rules;
     eg_node *node;
@@ -167,9 +159,9 @@ int eg_attr_eq(const ir_attr *a, const ir_attr *b);
    applies a rule under the very semantics `rules check` verified it with. */
 /* A gm_val converted to an attribute of the given type (lists and
    strings copied into the arena). */
-int eg_val_attr(eg_arena *A, const gm_val *v, const char *name, int type, ir_attr *out, dn_err *e);
+int eg_val_attr(dn_arena *A, const gm_val *v, const char *name, int type, ir_attr *out, dn_err *e);
 /* An attribute declaration's default as an attribute (arena), or NULL. */
-const ir_attr *eg_default_attr(eg_arena *A, const gm_attrdecl *d);
+const ir_attr *eg_default_attr(dn_arena *A, const gm_attrdecl *d);
 
 /* Cost of one node: flops and bytes from its declaration (defaults when
    it declares none). */
@@ -226,7 +218,7 @@ typedef struct eg_match {
 typedef struct eg_matches {
     eg_match *m;
     int n, cap;
-    eg_arena arena;
+    dn_arena arena;
 } eg_matches;
 
 /* Every match of every rule active at iteration iter whose guard passes. */

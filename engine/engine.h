@@ -34,6 +34,25 @@ int dn_errf(dn_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int dn_errpre(dn_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------ */
+/* Arenas (engine/arena.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/* Memory freed all at once: an AST, an e-graph, index expressions.  Make
+   one with dn_arena_new (free with dn_arena_free), or embed one by value
+   initialised to {0} (release with dn_arena_clear). */
+typedef struct dn_arena {
+    struct dn_arena_block *head;
+    size_t used; /* bytes handed out */
+} dn_arena;
+
+dn_arena *dn_arena_new(void);
+void dn_arena_free(dn_arena *a);  /* an arena from dn_arena_new */
+void dn_arena_clear(dn_arena *a); /* frees the memory, keeps the arena usable */
+void *dn_arena_alloc(dn_arena *a, size_t n); /* zeroed, 16-byte aligned; aborts on OOM */
+char *dn_arena_strdup(dn_arena *a, const char *s);
+char *dn_arena_strndup(dn_arena *a, const char *s, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* Dtypes, shapes, tensors (engine/tensor.c)                           */
 /* ------------------------------------------------------------------ */
 

@@ -475,7 +475,7 @@ typedef struct xenv {
     const struct gm_rules *R;
     const gm_opdecl *decl;
     int node;
-    eg_arena A;
+    dn_arena A;
 } xenv;
 
 static int xenv_lookup(void *ctx, const char *name, gm_val *out)
@@ -591,7 +591,7 @@ int eg_expand_composites(ir_graph *g, const struct gm_rules *r, dn_err *e)
             int dt = n->nin > 0 && n->in[0] >= 0 ? g->val[n->in[0]].dtype : DN_F32;
             g->node[i].dead = 1;
             int v = xterm(&X, d->body, dt, out, e);
-            eg_arena_free(&X.A);
+            dn_arena_clear(&X.A);
             if (v == -2) return -1;
             if (v != out) {
                 /* the body is one of its parameters: an Identity keeps the name */

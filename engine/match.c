@@ -43,32 +43,32 @@
 /* gm_val_attr (grammar/eval.c) decides the conversion; the engine only
    copies the result into its arena, where attributes live as long as the
    e-graph. */
-int eg_val_attr(eg_arena *A, const gm_val *v, const char *name, int type, ir_attr *a, dn_err *e)
+int eg_val_attr(dn_arena *A, const gm_val *v, const char *name, int type, ir_attr *a, dn_err *e)
 {
     int64_t ints[GM_MAXL];
     float floats[GM_MAXL];
     if (gm_val_attr(v, name, type, a, ints, floats, e)) return -1;
     if (type == IR_ATTR_STRING) {
-        a->s = eg_strdup(A, a->s);
+        a->s = dn_arena_strdup(A, a->s);
     } else if (type == IR_ATTR_INTS) {
-        a->ints = eg_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->ints);
+        a->ints = dn_arena_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->ints);
         memcpy(a->ints, ints, (size_t)a->n * sizeof *ints);
     } else if (type == IR_ATTR_FLOATS) {
-        a->floats = eg_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->floats);
+        a->floats = dn_arena_alloc(A, (size_t)(a->n ? a->n : 1) * sizeof *a->floats);
         memcpy(a->floats, floats, (size_t)a->n * sizeof *floats);
     }
     return 0;
 }
 
-const ir_attr *eg_default_attr(eg_arena *A, const gm_attrdecl *d)
+const ir_attr *eg_default_attr(dn_arena *A, const gm_attrdecl *d)
 {
     if (!d || !d->dflt) return NULL;
     gm_val v;
     dn_err e;
     if (gm_eval(d->dflt, NULL, NULL, &v, &e)) return NULL;
-    ir_attr *a = eg_alloc(A, sizeof *a);
+    ir_attr *a = dn_arena_alloc(A, sizeof *a);
     if (eg_val_attr(A, &v, d->name, d->type, a, &e)) return NULL;
-    a->name = eg_strdup(A, d->name);
+    a->name = dn_arena_strdup(A, d->name);
     return a;
 }
 
@@ -158,7 +158,7 @@ typedef struct body_ctx {
     const ir_node *n;
     const dn_tensor *const *in;
     int nin;
-    eg_arena *A;
+    dn_arena *A;
     int depth;
 } body_ctx;
 
@@ -177,7 +177,7 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
         double x = e->kind == GM_NUM ? e->num : -e->args[0]->num;
         out->dtype = dtype ? dtype : DN_F32;
         out->shape = dn_shape_make(0, NULL);
-        out->data = eg_alloc(B->A, 8);
+        out->data = dn_arena_alloc(B->A, 8);
         dn_set(out, 0, x);
         return 0;
     }
@@ -192,7 +192,7 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
         if (!gm_val_is_num(&v)) return dn_errf(err, "'%s' is not a tensor", e->str);
         out->dtype = dtype ? dtype : DN_F32;
         out->shape = dn_shape_make(0, NULL);
-        out->data = eg_alloc(B->A, 8);
+        out->data = dn_arena_alloc(B->A, 8);
         dn_set(out, 0, gm_val_num(&v));
         return 0;
     }
@@ -224,7 +224,7 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
             argp[i] = &args[i];
             inid[i] = i;
         }
-    ir_attr *attrs = eg_alloc(B->A, (size_t)(e->nattrs + 1) * sizeof *attrs);
+    ir_attr *attrs = dn_arena_alloc(B->A, (size_t)(e->nattrs + 1) * sizeof *attrs);
     int na = 0;
     for (int i = 0; i < e->nattrs; i++) {
         gm_val v;
@@ -253,7 +253,7 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
         if (def->infer(&t, argp, n, &o, 1, err)) return -1;
         if (o.data) {
             size_t sz = dn_tensor_bytes(&o);
-            void *p = eg_alloc(B->A, sz ? sz : 1);
+            void *p = dn_arena_alloc(B->A, sz ? sz : 1);
             memcpy(p, o.data, sz);
             free(o.data);
             o.data = p;
@@ -271,7 +271,7 @@ static int body_term(body_ctx *B, const gm_expr *e, int dtype, dn_tensor *out, d
 int eg_body_infer(const gm_rules *R, const gm_opdecl *decl, const ir_node *n,
                   const dn_tensor *const *in, int nin, dn_tensor *out, dn_err *e)
 {
-    eg_arena A = {0};
+    dn_arena A = {0};
     body_ctx B = {R, decl, n, in, nin, &A, 0};
     int dt = 0;
     for (int i = 0; i < nin && !dt; i++)
@@ -283,7 +283,7 @@ int eg_body_infer(const gm_rules *R, const gm_opdecl *decl, const ir_node *n,
         out->shape = o.shape;
         out->data = NULL;
     }
-    eg_arena_free(&A);
+    dn_arena_clear(&A);
     return rc;
 }
 
@@ -327,7 +327,7 @@ typedef struct tnode {
 struct eg_matcher {
     eg_graph *E;
     const gm_rules *R;
-    eg_arena A;
+    dn_arena A;
     eg_rule *rule;
     int nrule;
     int *nregs, *naregs, *nbinds; /* per rule */
@@ -474,11 +474,11 @@ static void comp_term(comp *C, const gm_expr *e, int reg, int preg, int out0_, i
     I->nbind = C->nbinds++;
     C->nregs += nch;
     I->nattr = e->nattrs;
-    I->attrs = eg_alloc(&M->A, (size_t)(e->nattrs + 1) * sizeof *I->attrs);
+    I->attrs = dn_arena_alloc(&M->A, (size_t)(e->nattrs + 1) * sizeof *I->attrs);
     if (decl) {
         I->ndecl = decl->nattrs;
         I->decl = decl->attrs;
-        I->decl_dflt = eg_alloc(&M->A, (size_t)(decl->nattrs + 1) * sizeof *I->decl_dflt);
+        I->decl_dflt = dn_arena_alloc(&M->A, (size_t)(decl->nattrs + 1) * sizeof *I->decl_dflt);
         for (int k = 0; k < decl->nattrs; k++)
             I->decl_dflt[k] = eg_default_attr(&M->A, &decl->attrs[k]);
     }
@@ -537,7 +537,7 @@ static void comp_term(comp *C, const gm_expr *e, int reg, int preg, int out0_, i
 
 static tnode *tnode_new(eg_matcher *M, const instr *in)
 {
-    tnode *t = eg_alloc(&M->A, sizeof *t);
+    tnode *t = dn_arena_alloc(&M->A, sizeof *t);
     t->in = *in;
     return t;
 }
@@ -596,7 +596,7 @@ void eg_matcher_free(eg_matcher *M)
     free(M->nodes);
     free(M->count);
     free(M->limit);
-    eg_arena_free(&M->A);
+    dn_arena_clear(&M->A);
     free(M);
 }
 
@@ -835,12 +835,12 @@ static void yield(eg_matcher *M, int rule)
     eg_match *m = &o->m[o->n++];
     m->rule = rule;
     int nr = M->nregs[rule], na = M->naregs[rule], nb = M->nbinds[rule];
-    m->reg = eg_alloc(&o->arena, (size_t)(nr + 1) * sizeof *m->reg);
+    m->reg = dn_arena_alloc(&o->arena, (size_t)(nr + 1) * sizeof *m->reg);
     for (int i = 0; i < nr; i++)
         m->reg[i] = M->reg[i] >= 0 ? eg_find(M->E, M->reg[i]) : -1;
-    m->areg = eg_alloc(&o->arena, (size_t)(na + 1) * sizeof *m->areg);
+    m->areg = dn_arena_alloc(&o->arena, (size_t)(na + 1) * sizeof *m->areg);
     if (na) memcpy(m->areg, M->areg, (size_t)na * sizeof *m->areg);
-    m->nodes = eg_alloc(&o->arena, (size_t)(nb + 1) * sizeof *m->nodes);
+    m->nodes = dn_arena_alloc(&o->arena, (size_t)(nb + 1) * sizeof *m->nodes);
     if (nb) memcpy(m->nodes, M->nodes, (size_t)nb * sizeof *m->nodes);
     m->nnodes = nb;
 }
@@ -918,7 +918,7 @@ static void set_live(eg_matcher *M, tnode *t, int iter)
 void eg_matches_free(eg_matches *m)
 {
     free(m->m);
-    eg_arena_free(&m->arena);
+    dn_arena_clear(&m->arena);
     memset(m, 0, sizeof *m);
 }
 
@@ -1047,7 +1047,7 @@ static int inst(inst_ctx *X, const gm_expr *e, int dtype, dn_err *err)
             ch[i] = c;
             if (pass == 0 && c >= 0 && !dt) dt = E->cls[eg_find(E, c)].dtype;
         }
-    ir_attr *attrs = eg_alloc(&E->arena, (size_t)(e->nattrs + 1) * sizeof *attrs);
+    ir_attr *attrs = dn_arena_alloc(&E->arena, (size_t)(e->nattrs + 1) * sizeof *attrs);
     int na = 0;
     for (int i = 0; i < e->nattrs; i++) {
         const gm_attrval *av = &e->attrs[i];

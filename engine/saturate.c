@@ -113,7 +113,7 @@ static int push_record(eg_graph *E, const eg_match *m, int iter)
     r->iter = iter;
     r->cls = m->reg[0];
     r->nmatched = m->nnodes;
-    r->matched = eg_alloc(&E->arena, (size_t)(m->nnodes + 1) * sizeof *r->matched);
+    r->matched = dn_arena_alloc(&E->arena, (size_t)(m->nnodes + 1) * sizeof *r->matched);
     if (m->nnodes) memcpy(r->matched, m->nodes, (size_t)m->nnodes * sizeof *m->nodes);
     r->first_new = r->last_new = E->nnode;
     return E->nrec++;

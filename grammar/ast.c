@@ -13,79 +13,12 @@
 /* Arena                                                               */
 /* ------------------------------------------------------------------ */
 
-#define ARENA_BLOCK 65536
-
-typedef struct block {
-    struct block *next;
-    size_t used, size;
-    _Alignas(16) unsigned char data[];
-} block;
-
-struct gm_arena {
-    block *head;
-};
-
-gm_arena *gm_arena_new(void)
-{
-    gm_arena *a = calloc(1, sizeof *a);
-    if (!a) abort();
-    return a;
-}
-
-void gm_arena_free(gm_arena *a)
-{
-    if (!a) return;
-    for (block *b = a->head, *n; b; b = n) {
-        n = b->next;
-        free(b);
-    }
-    free(a);
-}
-
-void *gm_alloc(gm_arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    block *b = a->head;
-    if (!b || b->size - b->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        b = malloc(sizeof *b + size);
-        if (!b) abort(); /* out of memory is not a user error */
-        b->used = 0;
-        b->size = size;
-        /* a big one-off block goes second, so the current block keeps filling */
-        if (a->head && n > ARENA_BLOCK) {
-            b->next = a->head->next;
-            a->head->next = b;
-        } else {
-            b->next = a->head;
-            a->head = b;
-        }
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    memset(p, 0, n);
-    return p;
-}
-
-char *gm_strndup(gm_arena *a, const char *s, size_t n)
-{
-    char *d = gm_alloc(a, n + 1);
-    memcpy(d, s, n);
-    d[n] = 0;
-    return d;
-}
-
-char *gm_strdup(gm_arena *a, const char *s)
-{
-    return gm_strndup(a, s, strlen(s));
-}
-
-void gm_push(gm_arena *a, void *arrp, int *n, int *cap, const void *elem, size_t sz)
+void gm_push(dn_arena *a, void *arrp, int *n, int *cap, const void *elem, size_t sz)
 {
     unsigned char **arr = arrp;
     if (*n == *cap) {
         int nc = *cap ? 2 * *cap : 4;
-        unsigned char *na = gm_alloc(a, (size_t)nc * sz);
+        unsigned char *na = dn_arena_alloc(a, (size_t)nc * sz);
         if (*n) memcpy(na, *arr, (size_t)*n * sz);
         *arr = na;
         *cap = nc;
@@ -94,12 +27,12 @@ void gm_push(gm_arena *a, void *arrp, int *n, int *cap, const void *elem, size_t
     (*n)++;
 }
 
-gm_plist *gm_plist_new(gm_arena *a)
+gm_plist *gm_plist_new(dn_arena *a)
 {
-    return gm_alloc(a, sizeof(gm_plist));
+    return dn_arena_alloc(a, sizeof(gm_plist));
 }
 
-gm_plist *gm_plist_add(gm_arena *a, gm_plist *l, void *p)
+gm_plist *gm_plist_add(dn_arena *a, gm_plist *l, void *p)
 {
     gm_push(a, &l->v, &l->n, &l->cap, &p, sizeof p);
     return l;
@@ -109,11 +42,11 @@ gm_plist *gm_plist_add(gm_arena *a, gm_plist *l, void *p)
 /* Sources                                                             */
 /* ------------------------------------------------------------------ */
 
-gm_src *gm_src_new(gm_arena *a, const char *name, const char *text, size_t len)
+gm_src *gm_src_new(dn_arena *a, const char *name, const char *text, size_t len)
 {
-    gm_src *s = gm_alloc(a, sizeof *s);
-    s->name = gm_strdup(a, name);
-    s->text = gm_strndup(a, text, len);
+    gm_src *s = dn_arena_alloc(a, sizeof *s);
+    s->name = dn_arena_strdup(a, name);
+    s->text = dn_arena_strndup(a, text, len);
     s->len = len;
     return s;
 }
@@ -232,7 +165,7 @@ void gm_error(gm_diags *d, gm_loc loc, const char *fmt, ...)
 
 gm_expr *gm_mk(gm_parser *P, gm_ekind k, gm_loc loc)
 {
-    gm_expr *e = gm_alloc(P->A, sizeof *e);
+    gm_expr *e = dn_arena_alloc(P->A, sizeof *e);
     e->kind = k;
     e->loc = loc;
     e->domain = "";
@@ -244,7 +177,7 @@ gm_expr *gm_mk_bin(gm_parser *P, int op, gm_expr *a, gm_expr *b, gm_loc loc)
     gm_expr *e = gm_mk(P, GM_BINARY, loc);
     e->op = op;
     e->nargs = 2;
-    e->args = gm_alloc(P->A, 2 * sizeof *e->args);
+    e->args = dn_arena_alloc(P->A, 2 * sizeof *e->args);
     e->args[0] = a;
     e->args[1] = b;
     return e;
@@ -255,7 +188,7 @@ gm_expr *gm_mk_un(gm_parser *P, int op, gm_expr *a, gm_loc loc)
     gm_expr *e = gm_mk(P, GM_UNARY, loc);
     e->op = op;
     e->nargs = 1;
-    e->args = gm_alloc(P->A, sizeof *e->args);
+    e->args = dn_arena_alloc(P->A, sizeof *e->args);
     e->args[0] = a;
     return e;
 }

@@ -449,7 +449,7 @@ static void check_op(ctx *C, gm_opdecl *o, int idx)
                     gm_error(C->d, a->loc, "distributes() takes declared operator names");
                 ndist++;
             }
-            o->distributes_over = gm_alloc(C->r->A, (size_t)(ndist ? ndist : 1) * sizeof(char *));
+            o->distributes_over = dn_arena_alloc(C->r->A, (size_t)(ndist ? ndist : 1) * sizeof(char *));
             o->ndistrib = 0;
             for (int k = 0; k < call->nargs; k++)
                 if (call->args[k]->kind == GM_NAME)
@@ -597,7 +597,7 @@ static void check_rule(ctx *C, gm_rule *r, int idx)
         gm_error(C->d, r->loc, "rule '%s' defined twice (first at %s:%d)", r->name,
                  gm_src_name(u->rules[h->idx].loc.src), u->rules[h->idx].loc.line);
     else {
-        h = gm_alloc(C->r->A, sizeof *h);
+        h = dn_arena_alloc(C->r->A, sizeof *h);
         h->idx = idx;
         HASH_ADD_KEYPTR(hh, C->names, r->name, strlen(r->name), h);
     }

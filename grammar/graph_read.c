@@ -288,7 +288,7 @@ static void stmt(rd *R, const gm_gstmt *s)
 
 ir_graph *gm_graph_parse(const char *name, const char *text, size_t len, gm_diags *d)
 {
-    gm_arena *A = gm_arena_new();
+    dn_arena *A = dn_arena_new();
     gm_src *src = gm_src_new(A, name, text, len);
     gm_unit u;
     memset(&u, 0, sizeof u);
@@ -304,7 +304,7 @@ ir_graph *gm_graph_parse(const char *name, const char *text, size_t len, gm_diag
         err(&R, u.ngraphs ? u.graphs[1].loc : top, "expected one graph, found %s%s", msg, "");
     }
     if (gm_diags_count(d) != before || u.ngraphs != 1) {
-        gm_arena_free(A);
+        dn_arena_free(A);
         return NULL;
     }
     const gm_graph *G = &u.graphs[0];
@@ -313,7 +313,7 @@ ir_graph *gm_graph_parse(const char *name, const char *text, size_t len, gm_diag
     R.g->path = ir_strdup(name);
     for (int i = 0; i < G->nstmts && gm_diags_count(d) <= GM_MAX_ERRORS; i++)
         stmt(&R, &G->stmts[i]);
-    gm_arena_free(A);
+    dn_arena_free(A);
     if (R.errors) {
         ir_free(R.g);
         return NULL;

@@ -9,23 +9,18 @@
 
 /* ---- arena (ast.c): every AST node and string of a module lives here,
    freed at once with the module ---- */
-typedef struct gm_arena gm_arena;
-gm_arena *gm_arena_new(void);
-void gm_arena_free(gm_arena *a);
-void *gm_alloc(gm_arena *a, size_t n); /* zeroed; aborts on out of memory */
-char *gm_strndup(gm_arena *a, const char *s, size_t n);
-char *gm_strdup(gm_arena *a, const char *s);
+/* AST memory: engine's dn_arena (engine/arena.c). */
 /* Appends elem (of size sz) to an arena array *arr of *n elements with
    capacity *cap, doubling into a new arena block when full. */
-void gm_push(gm_arena *a, void *arr, int *n, int *cap, const void *elem, size_t sz);
+void gm_push(dn_arena *a, void *arr, int *n, int *cap, const void *elem, size_t sz);
 
 /* A list of pointers that the parser grows while it reads a sequence. */
 typedef struct gm_plist {
     void **v;
     int n, cap;
 } gm_plist;
-gm_plist *gm_plist_new(gm_arena *a);
-gm_plist *gm_plist_add(gm_arena *a, gm_plist *l, void *p); /* returns l */
+gm_plist *gm_plist_new(dn_arena *a);
+gm_plist *gm_plist_add(dn_arena *a, gm_plist *l, void *p); /* returns l */
 
 /* ---- sources (ast.c) ---- */
 struct gm_src {
@@ -34,7 +29,7 @@ struct gm_src {
     size_t len;
     struct gm_src *next;
 };
-gm_src *gm_src_new(gm_arena *a, const char *name, const char *text, size_t len);
+gm_src *gm_src_new(dn_arena *a, const char *name, const char *text, size_t len);
 
 /* ---- what one file declares (filled by the parser) ---- */
 typedef struct gm_include {
@@ -76,7 +71,7 @@ typedef struct gm_unit {
 
 /* ---- the parser (parser.y) and lexer (lexer.re) ---- */
 typedef struct gm_parser {
-    gm_arena *A;
+    dn_arena *A;
     gm_diags *d;
     const gm_src *src;
     gm_unit *unit;
@@ -87,7 +82,7 @@ typedef struct gm_parser {
 } gm_parser;
 
 /* Parses src into unit; errors into d.  Returns the number of syntax errors. */
-int gm_parse(gm_arena *A, const gm_src *src, gm_unit *unit, gm_diags *d);
+int gm_parse(dn_arena *A, const gm_src *src, gm_unit *unit, gm_diags *d);
 
 /* Expression constructors used by the parser. */
 gm_expr *gm_mk(gm_parser *P, gm_ekind k, gm_loc loc);
@@ -96,7 +91,7 @@ gm_expr *gm_mk_un(gm_parser *P, int op, gm_expr *a, gm_loc loc);
 
 /* Semantic checks of a loaded module (check.c). */
 struct gm_rules {
-    gm_arena *A;
+    dn_arena *A;
     gm_src *srcs;
     gm_unit all; /* every file's declarations, concatenated in load order */
 };

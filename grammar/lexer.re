@@ -49,7 +49,7 @@ static int keyword(const char *s, size_t n)
 /* The text of a quoted string without its quotes, escapes resolved. */
 static char *unquote(gm_parser *P, const char *s, const char *e)
 {
-    char *d = gm_alloc(P->A, (size_t)(e - s) + 1), *o = d;
+    char *d = dn_arena_alloc(P->A, (size_t)(e - s) + 1), *o = d;
     for (const char *p = s + 1; p < e - 1; p++) {
         if (*p == '\\' && p + 1 < e - 1) {
             p++;
@@ -89,7 +89,7 @@ int gm_lex(YYSTYPE *lval, YYLTYPE *lloc, gm_parser *P)
         ident {
             size_t n = (size_t)(P->cur - P->tok);
             int k = keyword(P->tok, n);
-            lval->str = gm_strndup(P->A, P->tok, n);
+            lval->str = dn_arena_strndup(P->A, P->tok, n);
             return k ? k : T_IDENT;
         }
         digits {
@@ -123,7 +123,7 @@ int gm_lex(YYSTYPE *lval, YYLTYPE *lloc, gm_parser *P)
         }
         ["] ([^"\\\n\x00] | "\\" [^\n\x00])* {
             gm_error(P->d, here(P), "unterminated string");
-            lval->str = gm_strndup(P->A, P->tok + 1, (size_t)(P->cur - P->tok - 1));
+            lval->str = dn_arena_strndup(P->A, P->tok + 1, (size_t)(P->cur - P->tok - 1));
             return T_STRING;
         }
 

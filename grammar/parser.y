@@ -87,12 +87,12 @@ static gm_expr *app(gm_parser *P, YYLTYPE l, const char *dom, const char *name, 
     e->str = name;
     if (args) {
         e->nargs = args->n;
-        e->args = gm_alloc(P->A, (size_t)(args->n ? args->n : 1) * sizeof *e->args);
+        e->args = dn_arena_alloc(P->A, (size_t)(args->n ? args->n : 1) * sizeof *e->args);
         for (int i = 0; i < args->n; i++) {
             gm_attrval *a = args->v[i]; /* arguments come as (name?, value) pairs */
             e->args[i] = a->value;
             if (a->name) {
-                if (!e->argnames) e->argnames = gm_alloc(P->A, (size_t)args->n * sizeof(char *));
+                if (!e->argnames) e->argnames = dn_arena_alloc(P->A, (size_t)args->n * sizeof(char *));
                 e->argnames[i] = a->name;
             }
         }
@@ -100,7 +100,7 @@ static gm_expr *app(gm_parser *P, YYLTYPE l, const char *dom, const char *name, 
     if (attrs) {
         e->has_attrs = 1;
         e->nattrs = attrs->n;
-        e->attrs = gm_alloc(P->A, (size_t)(attrs->n ? attrs->n : 1) * sizeof *e->attrs);
+        e->attrs = dn_arena_alloc(P->A, (size_t)(attrs->n ? attrs->n : 1) * sizeof *e->attrs);
         for (int i = 0; i < attrs->n; i++) e->attrs[i] = *(gm_attrval *)attrs->v[i];
     }
     return bound(P, e);
@@ -108,7 +108,7 @@ static gm_expr *app(gm_parser *P, YYLTYPE l, const char *dom, const char *name, 
 
 static gm_attrval *av(gm_parser *P, YYLTYPE l, const char *name, gm_expr *v)
 {
-    gm_attrval *a = gm_alloc(P->A, sizeof *a);
+    gm_attrval *a = dn_arena_alloc(P->A, sizeof *a);
     a->name = name;
     a->value = v;
     a->loc = L(P, l);
@@ -120,7 +120,7 @@ static gm_expr *list(gm_parser *P, YYLTYPE l, gm_plist *items)
     gm_expr *e = gm_mk(P, GM_LIST, L(P, l));
     if (items) {
         e->nargs = items->n;
-        e->args = gm_alloc(P->A, (size_t)(items->n ? items->n : 1) * sizeof *e->args);
+        e->args = dn_arena_alloc(P->A, (size_t)(items->n ? items->n : 1) * sizeof *e->args);
         for (int i = 0; i < items->n; i++) e->args[i] = items->v[i];
     }
     return bound(P, e);
@@ -138,7 +138,7 @@ static gm_expr *un(gm_parser *P, int op, gm_expr *a, YYLTYPE l)
 
 static gm_type *mktype(gm_parser *P, YYLTYPE l, const char *dtype, gm_plist *dims)
 {
-    gm_type *t = gm_alloc(P->A, sizeof *t);
+    gm_type *t = dn_arena_alloc(P->A, sizeof *t);
     t->dtype = dtype;
     t->loc = L(P, l);
     int n = dims ? dims->n : 0;
@@ -335,12 +335,12 @@ maplevels: maplevel { $$ = gm_plist_add(P->A, gm_plist_new(P->A), $1); }
 maplevel: idlist
     ;
 idlist: T_IDENT {
-        gm_maplevel *m = gm_alloc(P->A, sizeof *m);
+        gm_maplevel *m = dn_arena_alloc(P->A, sizeof *m);
         m->name = $1; m->loc = L(P, @1);
         $$ = gm_plist_add(P->A, gm_plist_new(P->A), m);
       }
     | idlist ',' T_IDENT {
-        gm_maplevel *m = gm_alloc(P->A, sizeof *m);
+        gm_maplevel *m = dn_arena_alloc(P->A, sizeof *m);
         m->name = $3; m->loc = L(P, @3);
         $$ = gm_plist_add(P->A, $1, m);
       }
@@ -373,35 +373,35 @@ wordgroups: word {
 /* ---- operator declarations ---- */
 
 opdecl: KW_OP name '(' params ')' attrdecls ':' props body_opt ';' {
-        gm_opdecl *o = gm_alloc(P->A, sizeof *o);
+        gm_opdecl *o = dn_arena_alloc(P->A, sizeof *o);
         o->nprops = $8->n;
-        o->props = gm_alloc(P->A, (size_t)$8->n * sizeof *o->props);
+        o->props = dn_arena_alloc(P->A, (size_t)$8->n * sizeof *o->props);
         for (int i = 0; i < $8->n; i++) o->props[i] = *(gm_attrval *)$8->v[i];
         o->domain = "";
         o->name = $2;
         o->loc = L(P, @2);
         o->nparams = $4->n;
-        o->params = gm_alloc(P->A, (size_t)($4->n ? $4->n : 1) * sizeof *o->params);
+        o->params = dn_arena_alloc(P->A, (size_t)($4->n ? $4->n : 1) * sizeof *o->params);
         for (int i = 0; i < $4->n; i++) o->params[i] = *(gm_param *)$4->v[i];
         o->nattrs = $6->n;
-        o->attrs = gm_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *o->attrs);
+        o->attrs = dn_arena_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *o->attrs);
         for (int i = 0; i < $6->n; i++) o->attrs[i] = *(gm_attrdecl *)$6->v[i];
         o->body = $9;
         PUSH(ops, nops, capops, *o);
       }
     | KW_OP name T_DCOLON name '(' params ')' attrdecls ':' props body_opt ';' {
-        gm_opdecl *o = gm_alloc(P->A, sizeof *o);
+        gm_opdecl *o = dn_arena_alloc(P->A, sizeof *o);
         o->nprops = $10->n;
-        o->props = gm_alloc(P->A, (size_t)$10->n * sizeof *o->props);
+        o->props = dn_arena_alloc(P->A, (size_t)$10->n * sizeof *o->props);
         for (int i = 0; i < $10->n; i++) o->props[i] = *(gm_attrval *)$10->v[i];
         o->domain = $2;
         o->name = $4;
         o->loc = L(P, @4);
         o->nparams = $6->n;
-        o->params = gm_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *o->params);
+        o->params = dn_arena_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *o->params);
         for (int i = 0; i < $6->n; i++) o->params[i] = *(gm_param *)$6->v[i];
         o->nattrs = $8->n;
-        o->attrs = gm_alloc(P->A, (size_t)($8->n ? $8->n : 1) * sizeof *o->attrs);
+        o->attrs = dn_arena_alloc(P->A, (size_t)($8->n ? $8->n : 1) * sizeof *o->attrs);
         for (int i = 0; i < $8->n; i++) o->attrs[i] = *(gm_attrdecl *)$8->v[i];
         o->body = $11;
         PUSH(ops, nops, capops, *o);
@@ -413,7 +413,7 @@ params: %empty { $$ = gm_plist_new(P->A); }
     | params ',' param { $$ = gm_plist_add(P->A, $1, $3); }
     ;
 param: name {
-        gm_param *p = gm_alloc(P->A, sizeof *p);
+        gm_param *p = dn_arena_alloc(P->A, sizeof *p);
         p->name = $1; p->loc = L(P, @1);
         $$ = p;
       }
@@ -430,7 +430,7 @@ attrdecl_list: attrdecl { $$ = gm_plist_add(P->A, gm_plist_new(P->A), $1); }
     | attrdecl_list ',' attrdecl { $$ = gm_plist_add(P->A, $1, $3); }
     ;
 attrdecl: name ':' T_IDENT {
-        gm_attrdecl *a = gm_alloc(P->A, sizeof *a);
+        gm_attrdecl *a = dn_arena_alloc(P->A, sizeof *a);
         a->name = $1; a->loc = L(P, @1);
         const char *t = $3;
         a->type = !strcmp(t, "int") ? IR_ATTR_INT : !strcmp(t, "float") ? IR_ATTR_FLOAT
@@ -440,7 +440,7 @@ attrdecl: name ':' T_IDENT {
         $$ = a;
       }
     | name ':' T_IDENT '=' expr {
-        gm_attrdecl *a = gm_alloc(P->A, sizeof *a);
+        gm_attrdecl *a = dn_arena_alloc(P->A, sizeof *a);
         a->name = $1; a->loc = L(P, @1); a->dflt = $5;
         const char *t = $3;
         a->type = !strcmp(t, "int") ? IR_ATTR_INT : !strcmp(t, "float") ? IR_ATTR_FLOAT
@@ -476,7 +476,7 @@ rule: KW_RULE name prio_opt ':' expr arrow expr guard_opt withs ';' {
         r.rhs = $7;
         r.guard = $8;
         r.ninst = $9->n;
-        r.inst = gm_alloc(P->A, (size_t)($9->n ? $9->n : 1) * sizeof *r.inst);
+        r.inst = dn_arena_alloc(P->A, (size_t)($9->n ? $9->n : 1) * sizeof *r.inst);
         for (int i = 0; i < $9->n; i++) r.inst[i] = *(gm_instance *)$9->v[i];
         PUSH(rules, nrules, caprules, r);
       }
@@ -496,10 +496,10 @@ guard_opt: %empty { $$ = NULL; }
     ;
 withs: %empty { $$ = gm_plist_new(P->A); }
     | withs KW_WITH bindings {
-        gm_instance *in = gm_alloc(P->A, sizeof *in);
+        gm_instance *in = dn_arena_alloc(P->A, sizeof *in);
         in->loc = L(P, @2);
         in->n = $3->n;
-        in->b = gm_alloc(P->A, (size_t)$3->n * sizeof *in->b);
+        in->b = dn_arena_alloc(P->A, (size_t)$3->n * sizeof *in->b);
         for (int i = 0; i < $3->n; i++) in->b[i] = *(gm_binding *)$3->v[i];
         $$ = gm_plist_add(P->A, $1, in);
       }
@@ -508,17 +508,17 @@ bindings: binding { $$ = gm_plist_add(P->A, gm_plist_new(P->A), $1); }
     | bindings ',' binding { $$ = gm_plist_add(P->A, $1, $3); }
     ;
 binding: T_IDENT ':' type {
-        gm_binding *b = gm_alloc(P->A, sizeof *b);
+        gm_binding *b = dn_arena_alloc(P->A, sizeof *b);
         b->var = $1; b->type = $3; b->loc = L(P, @1);
         $$ = b;
       }
     | T_IDENT ':' type '=' expr {
-        gm_binding *b = gm_alloc(P->A, sizeof *b);
+        gm_binding *b = dn_arena_alloc(P->A, sizeof *b);
         b->var = $1; b->type = $3; b->value = $5; b->loc = L(P, @1);
         $$ = b;
       }
     | T_IDENT '=' expr {
-        gm_binding *b = gm_alloc(P->A, sizeof *b);
+        gm_binding *b = dn_arena_alloc(P->A, sizeof *b);
         b->var = $1; b->value = $3; b->loc = L(P, @1);
         $$ = b;
       }
@@ -567,7 +567,7 @@ primary: T_INT {
       }
     | KW_TENSOR '(' type ',' expr ')' {
         $$ = gm_mk(P, GM_TENSOR, L(P, @1)); $$->type = $3;
-        $$->nargs = 1; $$->args = gm_alloc(P->A, sizeof *$$->args); $$->args[0] = $5;
+        $$->nargs = 1; $$->args = dn_arena_alloc(P->A, sizeof *$$->args); $$->args[0] = $5;
         $$ = bound(P, $$);
       }
     ;
@@ -629,7 +629,7 @@ graph: KW_GRAPH name KW_OPSET T_INT '{' gstmts '}' {
         g.opset = $4;
         g.loc = L(P, @1);
         g.nstmts = $6->n;
-        g.stmts = gm_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *g.stmts);
+        g.stmts = dn_arena_alloc(P->A, (size_t)($6->n ? $6->n : 1) * sizeof *g.stmts);
         for (int i = 0; i < $6->n; i++) g.stmts[i] = *(gm_gstmt *)$6->v[i];
         PUSH(graphs, ngraphs, capgraphs, g);
       }
@@ -638,40 +638,40 @@ gstmts: %empty { $$ = gm_plist_new(P->A); }
     | gstmts gstmt { $$ = $2 ? gm_plist_add(P->A, $1, $2) : $1; }
     ;
 gstmt: KW_INPUT name ':' type ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_INPUT; s->name = $2; s->type = $4; s->loc = L(P, @2);
         $$ = s;
       }
     | KW_WEIGHT name ':' type ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_WEIGHT; s->name = $2; s->type = $4; s->loc = L(P, @2);
         $$ = s;
       }
     | KW_CONST name ':' type '=' expr ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_CONST; s->name = $2; s->type = $4; s->value = $6; s->loc = L(P, @2);
         $$ = s;
       }
     | KW_OUTPUT name ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_OUTPUT; s->name = $2; s->loc = L(P, @2);
         $$ = s;
       }
     | gouts '=' name '(' gargs_opt ')' attrs_opt gat_opt ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_NODE; s->loc = L(P, @3);
         s->nouts = $1->n;
-        s->outs = gm_alloc(P->A, (size_t)$1->n * sizeof *s->outs);
+        s->outs = dn_arena_alloc(P->A, (size_t)$1->n * sizeof *s->outs);
         for (int i = 0; i < $1->n; i++) s->outs[i] = *(gm_gout *)$1->v[i];
         s->app = app(P, @3, NULL, $3, $5, $7);
         s->name = $<str>8;
         $$ = s;
       }
     | gouts '=' name T_DCOLON name '(' gargs_opt ')' attrs_opt gat_opt ';' {
-        gm_gstmt *s = gm_alloc(P->A, sizeof *s);
+        gm_gstmt *s = dn_arena_alloc(P->A, sizeof *s);
         s->kind = GM_G_NODE; s->loc = L(P, @5);
         s->nouts = $1->n;
-        s->outs = gm_alloc(P->A, (size_t)$1->n * sizeof *s->outs);
+        s->outs = dn_arena_alloc(P->A, (size_t)$1->n * sizeof *s->outs);
         for (int i = 0; i < $1->n; i++) s->outs[i] = *(gm_gout *)$1->v[i];
         s->app = app(P, @5, $3, $5, $7, $9);
         s->name = $<str>10;
@@ -686,12 +686,12 @@ gouts: gout { $$ = gm_plist_add(P->A, gm_plist_new(P->A), $1); }
     | gouts ',' gout { $$ = gm_plist_add(P->A, $1, $3); }
     ;
 gout: name ':' type {
-        gm_gout *o = gm_alloc(P->A, sizeof *o);
+        gm_gout *o = dn_arena_alloc(P->A, sizeof *o);
         o->name = $1; o->type = $3; o->loc = L(P, @1);
         $$ = o;
       }
     | name {
-        gm_gout *o = gm_alloc(P->A, sizeof *o);
+        gm_gout *o = dn_arena_alloc(P->A, sizeof *o);
         o->loc = L(P, @1);
         if (strcmp($1, "_")) gm_error(P->d, o->loc, "output '%s' needs a type (NAME: TYPE), or `_` to leave it out", $1);
         $$ = o;
@@ -721,7 +721,7 @@ keyword: KW_INCLUDE | KW_MAPPING | KW_LAYOUTS | KW_OP | KW_FUSE | KW_EDGE | KW_R
 
 %%
 
-int gm_parse(gm_arena *A, const gm_src *src, gm_unit *unit, gm_diags *d)
+int gm_parse(dn_arena *A, const gm_src *src, gm_unit *unit, gm_diags *d)
 {
     gm_parser P;
     memset(&P, 0, sizeof P);

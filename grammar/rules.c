@@ -63,7 +63,7 @@ static int read_file(const char *path, char **text, size_t *len)
 
 static void append_unit(gm_rules *r, const gm_unit *u)
 {
-    gm_arena *A = r->A;
+    dn_arena *A = r->A;
     gm_unit *a = &r->all;
     for (int i = 0; i < u->nmap; i++)
         gm_push(A, &a->map, &a->nmap, &a->capmap, &u->map[i], sizeof u->map[i]);
@@ -204,7 +204,7 @@ gm_rules *gm_rules_load(const char *const *paths, int npaths, gm_diags *d)
     L.d = d;
     L.r = calloc(1, sizeof *L.r);
     if (!L.r) abort();
-    L.r->A = gm_arena_new();
+    L.r->A = dn_arena_new();
     int bad = 0;
     for (int i = 0; i < npaths; i++) {
         gm_loc none = {0};
@@ -221,7 +221,7 @@ gm_rules *gm_rules_parse(const char *name, const char *text, size_t len, gm_diag
     L.d = d;
     L.r = calloc(1, sizeof *L.r);
     if (!L.r) abort();
-    L.r->A = gm_arena_new();
+    L.r->A = dn_arena_new();
     load_text(&L, name, "", text, len, 0);
     return finish(&L);
 }
@@ -229,7 +229,7 @@ gm_rules *gm_rules_parse(const char *name, const char *text, size_t len, gm_diag
 void gm_rules_free(gm_rules *r)
 {
     if (!r) return;
-    gm_arena_free(r->A);
+    dn_arena_free(r->A);
     free(r);
 }
 

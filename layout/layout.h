@@ -271,13 +271,13 @@ const ly_texture *ly_plan_texture_at(const ly_plan *p, int i);
    dims before.  Fills *t (value -1, mem LY_MEM_IMAGE) and checks the size
    against max_w x max_h: 0 when it fits, 1 when not (t->why says which
    side), -1 on an error. */
-int ly_texture_map(cg_arena *a, const dn_shape *s, int vec_dim, int64_t max_w, int64_t max_h,
+int ly_texture_map(dn_arena *a, const dn_shape *s, int vec_dim, int64_t max_w, int64_t max_h,
                    ly_texture *t, dn_err *e);
 
 /* The physical read of an access: its map composed with the layout of the
    copy it reads (out = the value's logical shape, src = the copy's
    physical shape).  Expressions live in a. */
-int ly_access_physical(const ly_plan *p, const ly_access *ac, cg_arena *a, cg_map *out, dn_err *e);
+int ly_access_physical(const ly_plan *p, const ly_access *ac, dn_arena *a, cg_map *out, dn_err *e);
 
 /* Runs every eliminated chain of the plan under the reference operators
    (op_run_node) on an iota tensor of its source (or, for a write, of the

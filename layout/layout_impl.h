@@ -8,7 +8,7 @@ struct ly_plan {
     const ir_graph *g;
     ly_options o;
     ly_groups *groups;
-    cg_arena *arena; /* every map's expressions */
+    dn_arena *arena; /* every map's expressions */
     int *block_of;   /* per node (a copy, or one block per node) */
     int *block_kind; /* per block */
     int nblocks;
@@ -44,6 +44,6 @@ int ly_textures(ly_plan *p, dn_err *e);
 int ly_is_candidate(const ir_graph *g, int node);
 
 /* The row-major layout of s (identity map). */
-int ly_layout_row_major(cg_arena *a, const dn_shape *s, ly_layout *l, dn_err *e);
+int ly_layout_row_major(dn_arena *a, const dn_shape *s, ly_layout *l, dn_err *e);
 
 #endif

@@ -36,7 +36,7 @@ ly_plan *ly_plan_build(const ir_graph *g, const gm_rules *r, const ly_blocks *b,
     else
         ly_options_default(&p->o);
     if (p->o.max_copies < 1) p->o.max_copies = 1;
-    p->arena = cg_arena_new();
+    p->arena = dn_arena_new();
     size_t nn = (size_t)g->nnode + 1, nv = (size_t)g->nval + 1;
     p->block_of = malloc(nn * sizeof *p->block_of);
     p->fate_of = malloc(nn * sizeof *p->fate_of);
@@ -90,7 +90,7 @@ void ly_plan_free(ly_plan *p)
 {
     if (!p) return;
     ly_groups_free(p->groups);
-    cg_arena_free(p->arena);
+    dn_arena_free(p->arena);
     free(p->block_of);
     free(p->block_kind);
     free(p->uses);
@@ -207,7 +207,7 @@ const ly_texture *ly_plan_texture_at(const ly_plan *p, int i)
     return &p->tex[i];
 }
 
-int ly_access_physical(const ly_plan *p, const ly_access *ac, cg_arena *a, cg_map *out, dn_err *e)
+int ly_access_physical(const ly_plan *p, const ly_access *ac, dn_arena *a, cg_map *out, dn_err *e)
 {
     const ly_layout *l = ly_plan_layout(p, ac->source, ac->copy);
     if (!l || l->kind == LY_ROW_MAJOR) {

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ly_layout_row_major(cg_arena *a, const dn_shape *s, ly_layout *l, dn_err *e)
+int ly_layout_row_major(dn_arena *a, const dn_shape *s, ly_layout *l, dn_err *e)
 {
     memset(l, 0, sizeof *l);
     l->kind = LY_ROW_MAJOR;
@@ -31,7 +31,7 @@ int ly_layout_row_major(cg_arena *a, const dn_shape *s, ly_layout *l, dn_err *e)
 }
 
 /* d innermost: phys.d[k] = s.d[perm[k]], perm = (others in order, d). */
-static int layout_permuted(cg_arena *a, const dn_shape *s, int d, ly_layout *l, dn_err *e)
+static int layout_permuted(dn_arena *a, const dn_shape *s, int d, ly_layout *l, dn_err *e)
 {
     if (ly_layout_row_major(a, s, l, e)) return -1;
     if (d == s->rank - 1) return 0;
@@ -50,7 +50,7 @@ static int layout_permuted(cg_arena *a, const dn_shape *s, int d, ly_layout *l, 
 }
 
 /* dim d split into (ceil(d/4), ..., 4 innermost). */
-static int layout_blocked(cg_arena *a, const dn_shape *s, int d, ly_layout *l, dn_err *e)
+static int layout_blocked(dn_arena *a, const dn_shape *s, int d, ly_layout *l, dn_err *e)
 {
     if (ly_layout_row_major(a, s, l, e)) return -1;
     if (s->rank + 1 > DN_MAX_RANK) return 0;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ly_texture_map(cg_arena *a, const dn_shape *s, int vec_dim, int64_t max_w, int64_t max_h,
+int ly_texture_map(dn_arena *a, const dn_shape *s, int vec_dim, int64_t max_w, int64_t max_h,
                    ly_texture *t, dn_err *e)
 {
     memset(t, 0, sizeof *t);

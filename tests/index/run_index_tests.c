@@ -251,13 +251,13 @@ static int build_node(const opspec *o, const dn_tensor *x, nodebuf *b, dn_tensor
 /* ------------------------------------------------------------------ */
 
 typedef struct chain {
-    cg_arena *a;
+    dn_arena *a;
     dn_tensor y; /* the current tensor (int64), owned */
     dn_shape in; /* the shape of the iota input */
     cg_map m;    /* from y's positions to the iota input */
 } chain;
 
-static int chain_start(chain *c, const dn_shape *s, cg_arena *a, dn_err *e)
+static int chain_start(chain *c, const dn_shape *s, dn_arena *a, dn_err *e)
 {
     memset(c, 0, sizeof *c);
     c->a = a;
@@ -347,7 +347,7 @@ static int check_map(const cg_map *m, const chain *c, const char *form, char *wh
         return 0;
     }
     dn_strides(&m->out, st);
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     const cg_expr *off = cg_map_offset(a, m);
     int ok = 1;
     for (int64_t i = 0; i < n && ok; i++) {
@@ -388,14 +388,14 @@ static int check_map(const cg_map *m, const chain *c, const char *form, char *wh
             snprintf(why, nwhy, "%s: dim %d is not in normal form", form, d);
             ok = 0;
         }
-    cg_arena_free(a);
+    dn_arena_free(a);
     return ok;
 }
 
 /* The three forms of the chain's map against the engine. */
 static int check_chain(const chain *c, char *why, size_t nwhy)
 {
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     cg_map f, mg;
     dn_err e;
     int ok = check_map(&c->m, c, "multi-dim", why, nwhy);
@@ -409,7 +409,7 @@ static int check_chain(const chain *c, char *why, size_t nwhy)
         ok = 0;
     }
     if (ok) ok = check_map(&mg, c, "merged", why, nwhy);
-    cg_arena_free(a);
+    dn_arena_free(a);
     return ok;
 }
 
@@ -477,7 +477,7 @@ static int same_values(const cg_expr *x, const cg_expr *y, const cg_range *r, in
    equal E1 == E2 with RANGES   |   bad E                      */
 static void run_expr_line(const char *file, int line, const char *kw, char *rest, stats *st)
 {
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     dn_err e;
     char names[DN_MAX_RANK][32], buf[4096], want[4096];
     const char *np[DN_MAX_RANK];
@@ -491,14 +491,14 @@ static void run_expr_line(const char *file, int line, const char *kw, char *rest
             FAIL(st, "%s:%d: '%s' parsed, expected an error", file, line, rest);
         else
             st->pass++;
-        cg_arena_free(a);
+        dn_arena_free(a);
         return;
     }
     char *arrow = strstr(rest, "=>"), *with = strstr(rest, " with ");
     char *eq = strstr(rest, "==");
     if (!with || (!arrow && strcmp(kw, "equal")) || (!eq && !strcmp(kw, "equal"))) {
         FAIL(st, "%s:%d: expected 'E with RANGES => WANT' or 'E1 == E2 with RANGES'", file, line);
-        cg_arena_free(a);
+        dn_arena_free(a);
         return;
     }
     *with = 0;
@@ -506,7 +506,7 @@ static void run_expr_line(const char *file, int line, const char *kw, char *rest
     nv = parse_ranges(with + 6, names, r, DN_MAX_RANK);
     if (nv < 0) {
         FAIL(st, "%s:%d: bad ranges", file, line);
-        cg_arena_free(a);
+        dn_arena_free(a);
         return;
     }
     if (!strcmp(kw, "equal")) {
@@ -526,13 +526,13 @@ static void run_expr_line(const char *file, int line, const char *kw, char *rest
                 st->pass++;
             }
         }
-        cg_arena_free(a);
+        dn_arena_free(a);
         return;
     }
     const cg_expr *x = cg_expr_parse(a, trim(rest), np, nv, &e);
     if (!x) {
         FAIL(st, "%s:%d: %s", file, line, e.msg);
-        cg_arena_free(a);
+        dn_arena_free(a);
         return;
     }
     const cg_expr *s = cg_simplify(a, x, r, nv);
@@ -551,7 +551,7 @@ static void run_expr_line(const char *file, int line, const char *kw, char *rest
         FAIL(st, "%s:%d: %s is not a fixed point of the simplifier", file, line, buf);
     else
         st->pass++;
-    cg_arena_free(a);
+    dn_arena_free(a);
 }
 
 typedef struct chaincase {
@@ -594,7 +594,7 @@ static void cmp_text(stats *st, const char *file, const chaincase *cc, const cha
 
 static void run_chaincase(const char *file, chaincase *cc, stats *st)
 {
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     chain c;
     dn_err e;
     char why[512], buf[4096];
@@ -651,7 +651,7 @@ static void run_chaincase(const char *file, chaincase *cc, stats *st)
     cmp_text(st, file, cc, "merged_offset", buf);
 out:
     chain_free(&c);
-    cg_arena_free(a);
+    dn_arena_free(a);
 }
 
 static void run_file(const char *file, stats *st)
@@ -941,7 +941,7 @@ static void property(uint64_t seed, int count, stats *st)
     rng r = {seed * 2654435761u + 1};
     int failed = 0;
     for (int t = 0; t < count; t++) {
-        cg_arena *a = cg_arena_new();
+        dn_arena *a = dn_arena_new();
         chain c;
         dn_err e;
         int64_t d[DN_MAX_RANK];
@@ -974,13 +974,13 @@ static void property(uint64_t seed, int count, stats *st)
             }
         }
         chain_free(&c);
-        cg_arena_free(a);
+        dn_arena_free(a);
     }
 }
 
 /* A random expression: sums with small coefficients of either sign,
    divisions and remainders by small constants, over nv variables. */
-static const cg_expr *random_expr(rng *r, cg_arena *a, int nv, int depth)
+static const cg_expr *random_expr(rng *r, dn_arena *a, int nv, int depth)
 {
     unsigned pick = depth <= 0 ? rnd(r) % 2 : rnd(r) % 7;
     if (pick == 0) return cg_var(a, (int)(rnd(r) % (unsigned)nv));
@@ -1007,7 +1007,7 @@ static void property_exprs(uint64_t seed, int count, stats *st)
     rng r = {seed * 40503u + 7};
     int failed = 0;
     for (int t = 0; t < count; t++) {
-        cg_arena *a = cg_arena_new();
+        dn_arena *a = dn_arena_new();
         int nv = (int)rint_(&r, 1, 3);
         cg_range rg[3];
         for (int i = 0; i < nv; i++) {
@@ -1044,7 +1044,7 @@ static void property_exprs(uint64_t seed, int count, stats *st)
                 fprintf(stderr, " => %s\n", b2);
             }
         }
-        cg_arena_free(a);
+        dn_arena_free(a);
     }
 }
 

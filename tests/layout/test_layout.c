@@ -63,7 +63,7 @@ static int node(const ir_graph *g, const char *name)
 static int idx_is(const cg_map *m, int d, const char *text)
 {
     static const char *const names[] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7"};
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     dn_err e;
     const cg_expr *x = cg_expr_parse(a, text, names, 8, &e);
     int ok = 0;
@@ -76,7 +76,7 @@ static int idx_is(const cg_map *m, int d, const char *text)
             fprintf(stderr, "  idx[%d] is %s, expected %s\n", d, buf, text);
         }
     }
-    cg_arena_free(a);
+    dn_arena_free(a);
     return ok;
 }
 
@@ -155,12 +155,12 @@ static void test_select(const gm_rules *r)
     const ly_access *ac = ly_plan_read(p, node(g, "softmax_cols"), 0);
     CHECK(ac && ac->copy == 1);
     if (ac) {
-        cg_arena *ar = cg_arena_new();
+        dn_arena *ar = dn_arena_new();
         cg_map phys;
         CHECK(ly_access_physical(p, ac, ar, &phys, &e) == 0);
         int64_t v[2] = {7, 5}, idx[2];
         CHECK(cg_map_eval(&phys, v, idx) && idx[0] == 5 && idx[1] == 7);
-        cg_arena_free(ar);
+        dn_arena_free(ar);
     }
     /* Conv operands blocked by 4 along channels */
     CHECK(ly_plan_layout(p, a, 0)->kind == LY_BLOCKED4 && ly_plan_layout(p, a, 0)->phys.rank == 5);
@@ -174,7 +174,7 @@ static void test_select(const gm_rules *r)
 
 static void test_texture(void)
 {
-    cg_arena *a = cg_arena_new();
+    dn_arena *a = dn_arena_new();
     dn_err e;
     ly_texture t;
     int64_t d[4] = {2, 6, 5, 7};
@@ -201,7 +201,7 @@ static void test_texture(void)
     int64_t m[3] = {3, 10, 9};
     s = dn_shape_make(3, m);
     CHECK(ly_texture_map(a, &s, 2, 100, 100, &t, &e) == 0 && t.width == 3 && t.height == 30);
-    cg_arena_free(a);
+    dn_arena_free(a);
 }
 
 static void test_off(const gm_rules *r)
