@@ -164,33 +164,13 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
         char nbuf[32];
         snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
         const char *keys[] = {"COMMENT", "NAME", "PARAMS", "N", "INDEX", "BODY", "STORES"};
-        const char *vals1[] = {"",      "KERNEL", params.s, nbuf, index.s, body.s ? body.s : "",
-                               stores.s};
-        char *hashsrc = cg_fill(cg_template("elementwise"), keys, vals1, 7);
-        ex_kernel_name("ew", hashsrc, k->name, sizeof k->name);
-        free(hashsrc);
-        char comment[4096];
-        cg_block_nodes(g, b, comment, sizeof comment);
-        for (char *p = comment; *p; p++)
-            if (p[0] == '*' && p[1] == '/') p[0] = '_';
-        char head[4200];
-        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
-        const char *vals[] = {head,    k->name, nparams.s, nbuf, index.s, body.s ? body.s : "",
-                              stores.s};
-        k->source = cg_fill(cg_template("elementwise"), keys, vals, 7);
+        const char *vals[] = {"", "", "", nbuf, index.s, body.s ? body.s : "", stores.s};
+        ex_finish_kernel(k, &x, "elementwise", "ew", "elementwise", NULL, keys, vals, 7,
+                         params.s, nparams.s);
         cg_sb_free(&nparams);
-        snprintf(k->family, sizeof k->family, "elementwise");
-        k->nargs = x.nargs;
-        k->nout = x.nout;
-        k->args = malloc((size_t)x.nargs * sizeof *k->args);
-        if (!k->args) abort();
-        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
         k->dims = 1;
         k->global[0] = (size_t)((N + 63) / 64 * 64);
         k->flops = (double)N * b->nexec;
-        for (int i = 0; i < x.nargs; i++)
-            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
-                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
     }
     cg_sb_free(&body);
     cg_sb_free(&stores);

@@ -201,26 +201,9 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
                               accs.s ? accs.s : "",
                               fmas.s ? fmas.s : "",
                               spill.s ? spill.s : ""};
-        const char *t = cg_template(rows ? "matmul_cpu_rows" : "matmul_cpu");
-        char *hs = cg_fill(t, keys, vals, 16);
-        ex_kernel_name("convmm", hs, k->name, sizeof k->name);
-        free(hs);
-        char comment[4096], head[4300];
-        cg_block_nodes(g, b, comment, sizeof comment);
-        for (char *p = comment; *p; p++)
-            if (p[0] == '*' && p[1] == '/') p[0] = '_';
-        snprintf(head, sizeof head, "block %d: %s (Conv as implicit GEMM: pixels x channels)",
-                 b->id, comment);
-        vals[0] = head;
-        vals[1] = k->name;
-        vals[2] = nparams.s;
-        k->source = cg_fill(t, keys, vals, 16);
-        snprintf(k->family, sizeof k->family, "conv-gemm");
-        k->nargs = x.nargs;
-        k->nout = x.nout;
-        k->args = malloc((size_t)x.nargs * sizeof *k->args);
-        if (!k->args) abort();
-        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
+        ex_finish_kernel(k, &x, rows ? "matmul_cpu_rows" : "matmul_cpu", "convmm", "conv-gemm",
+                         " (Conv as implicit GEMM: pixels x channels)", keys, vals, 16, params.s,
+                         nparams.s);
         k->pack_arg = warg + 1;
         k->pack_trans = 1;
         k->pack_k = K;
@@ -238,9 +221,6 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
             k->global[2] = (size_t)B;
         }
         k->flops = 2.0 * (double)B * (double)P * (double)OC * (double)K;
-        for (int i = 0; i < x.nargs; i++)
-            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
-                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
     }
     free(key);
     cg_sb_free(&rowa);
@@ -445,35 +425,15 @@ int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_ke
         snprintf(what, sizeof what, "%s group=%lld", C->op, (long long)G);
         const char *keys[] = {"COMMENT", "NAME", "PARAMS", "N", "INDEX", "BODY", "STORES", "WHAT"};
         const char *vals[] = {"", "KERNEL", params.s, sN, index.s, all.s, stores.s, what};
-        const char *t = cg_template("conv_direct");
-        char *hs = cg_fill(t, keys, vals, 8);
-        ex_kernel_name(conv ? "conv" : "pool", hs, k->name, sizeof k->name);
-        free(hs);
-        char comment[4096], head[4200];
-        cg_block_nodes(g, b, comment, sizeof comment);
-        for (char *p = comment; *p; p++)
-            if (p[0] == '*' && p[1] == '/') p[0] = '_';
-        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
-        vals[0] = head;
-        vals[1] = k->name;
-        vals[2] = nparams.s;
-        k->source = cg_fill(t, keys, vals, 8);
+        ex_finish_kernel(k, &x, "conv_direct", conv ? "conv" : "pool", conv ? "conv" : "pool", NULL,
+                         keys, vals, 8, params.s, nparams.s);
         cg_sb_free(&all);
-        snprintf(k->family, sizeof k->family, conv ? "conv" : "pool");
-        k->nargs = x.nargs;
-        k->nout = x.nout;
-        k->args = malloc((size_t)x.nargs * sizeof *k->args);
-        if (!k->args) abort();
-        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
         k->dims = 1;
         k->global[0] = (size_t)((N + 63) / 64 * 64);
         double win = 1;
         for (int s = 0; s < ns; s++)
             win *= (double)ks[s];
         k->flops = (double)N * win * (double)ICg * (conv ? 2.0 : 1.0);
-        for (int i = 0; i < x.nargs; i++)
-            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
-                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
     }
     free(key);
     cg_sb_free(&loop);

@@ -198,12 +198,46 @@ void ex_params(ex_ctx *x, cg_sb *s, int names)
     }
 }
 
-void ex_kernel_name(const char *family, const char *body, char *out, size_t n)
+static void kernel_name(const char *family, const char *body, char *out, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
     for (const char *p = body; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ull;
     snprintf(out, n, "%s_%08llx", family, (unsigned long long)(h & 0xffffffffull));
+}
+
+void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const char *prefix,
+                      const char *family, const char *note, const char **keys, const char **vals,
+                      int nkeys, const char *params, const char *named_params)
+{
+    const ir_graph *g = x->g;
+    const char *t = cg_template(tmpl);
+    /* The name hashes the body with neutral comment, name and parameter
+       names, so blocks that differ only in those share one program. */
+    vals[0] = "";
+    vals[1] = "KERNEL";
+    vals[2] = params;
+    char *hs = cg_fill(t, keys, vals, nkeys);
+    kernel_name(prefix, hs, k->name, sizeof k->name);
+    free(hs);
+    char comment[4096], head[4400];
+    cg_block_nodes(g, x->b, comment, sizeof comment);
+    for (char *p = comment; *p; p++) /* the nodes' names must not close the comment */
+        if (p[0] == '*' && p[1] == '/') p[0] = '_';
+    snprintf(head, sizeof head, "block %d: %s%s", x->b->id, comment, note ? note : "");
+    vals[0] = head;
+    vals[1] = k->name;
+    vals[2] = named_params;
+    k->source = cg_fill(t, keys, vals, nkeys);
+    snprintf(k->family, sizeof k->family, "%s", family);
+    k->nargs = x->nargs;
+    k->nout = x->nout;
+    k->args = malloc((size_t)(x->nargs ? x->nargs : 1) * sizeof *k->args);
+    if (!k->args) abort();
+    memcpy(k->args, x->args, (size_t)x->nargs * sizeof *k->args);
+    for (int i = 0; i < x->nargs; i++)
+        k->bytes += (double)dn_shape_numel(&g->val[x->args[i]].shape) *
+                    (double)dn_dtype_size(g->val[x->args[i]].dtype);
 }
 
 /* ---- operators ------------------------------------------------------- */

@@ -89,8 +89,13 @@ void ex_forget(ex_ctx *x); /* clears the memo (a new loop scope) */
 int ex_node_ok(const ir_graph *g, const ir_node *n);
 /* Kernel parameter list for the arguments (outputs first, then reads). */
 void ex_params(ex_ctx *x, cg_sb *s, int names); /* names: comments naming the tensors */
-/* A kernel name from a family and a hash of its body. */
-void ex_kernel_name(const char *family, const char *body, char *out, size_t n);
+/* Fills template tmpl into k (its keys[0..2] are COMMENT, NAME, PARAMS;
+   vals[0..2] are set here): names the kernel prefix_HASH after its body,
+   heads it with a comment naming the block's nodes (and note), sets the
+   family, the arguments and the bytes they move. */
+void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const char *prefix,
+                      const char *family, const char *note, const char **keys, const char **vals,
+                      int nkeys, const char *params, const char *named_params);
 
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e);

@@ -263,19 +263,8 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
                               accs.s ? accs.s : "",
                               fmas.s ? fmas.s : "",
                               spill.s ? spill.s : ""};
-        const char *t = cg_template(rows ? "matmul_cpu_rows" : "matmul_cpu");
-        char *hs = cg_fill(t, keys, vals, 16);
-        ex_kernel_name("mm", hs, k->name, sizeof k->name);
-        free(hs);
-        char comment[4096], head[4200];
-        cg_block_nodes(g, b, comment, sizeof comment);
-        for (char *p = comment; *p; p++)
-            if (p[0] == '*' && p[1] == '/') p[0] = '_';
-        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
-        vals[0] = head;
-        vals[1] = k->name;
-        vals[2] = nparams.s;
-        k->source = cg_fill(t, keys, vals, 16);
+        ex_finish_kernel(k, &x, rows ? "matmul_cpu_rows" : "matmul_cpu", "mm", "matmul", NULL, keys,
+                         vals, 16, params.s, nparams.s);
         cg_sb_free(&nparams);
         cg_sb_free(&loads);
         cg_sb_free(&bloads);
@@ -283,12 +272,6 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         cg_sb_free(&accs);
         cg_sb_free(&fmas);
         cg_sb_free(&spill);
-        snprintf(k->family, sizeof k->family, "matmul");
-        k->nargs = x.nargs;
-        k->nout = x.nout;
-        k->args = malloc((size_t)x.nargs * sizeof *k->args);
-        if (!k->args) abort();
-        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
         k->dims = 3;
         /* CPU: one work-item per work-group, so that PoCL does not try to
            vectorise across work-items a body that is already 16 wide */
@@ -304,9 +287,6 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
             k->global[2] = (size_t)batch;
         }
         k->flops = 2.0 * (double)batch * (double)M * (double)N * (double)K;
-        for (int i = 0; i < x.nargs; i++)
-            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
-                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
     }
     free(key);
     cg_sb_free(&abody);

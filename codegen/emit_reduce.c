@@ -259,31 +259,11 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         const char *keys[] = {"COMMENT", "NAME", "PARAMS", "L", "ROWS", "INDEX", "PASSES", "WHAT"};
         const char *vals[] = {"",       "KERNEL", params.s, sL, sR, index.s ? index.s : "",
                               passes.s, what};
-        const char *t = cg_template("reduce_row");
-        char *hs = cg_fill(t, keys, vals, 8);
-        ex_kernel_name("red", hs, k->name, sizeof k->name);
-        free(hs);
-        char comment[4096], head[4200];
-        cg_block_nodes(g, b, comment, sizeof comment);
-        for (char *p = comment; *p; p++)
-            if (p[0] == '*' && p[1] == '/') p[0] = '_';
-        snprintf(head, sizeof head, "block %d: %s", b->id, comment);
-        vals[0] = head;
-        vals[1] = k->name;
-        vals[2] = nparams.s;
-        k->source = cg_fill(t, keys, vals, 8);
-        snprintf(k->family, sizeof k->family, "reduction");
-        k->nargs = x.nargs;
-        k->nout = x.nout;
-        k->args = malloc((size_t)x.nargs * sizeof *k->args);
-        if (!k->args) abort();
-        memcpy(k->args, x.args, (size_t)x.nargs * sizeof *k->args);
+        ex_finish_kernel(k, &x, "reduce_row", "red", "reduction", NULL, keys, vals, 8, params.s,
+                         nparams.s);
         k->dims = 1;
         k->global[0] = (size_t)rows;
         k->flops = (double)rows * (double)L * (full ? 8.0 : 1.0);
-        for (int i = 0; i < x.nargs; i++)
-            k->bytes += (double)dn_shape_numel(&g->val[x.args[i]].shape) *
-                        (double)dn_dtype_size(g->val[x.args[i]].dtype);
     }
     free((char *)x.override_key);
     cg_sb_free(&passes);
