@@ -157,6 +157,11 @@ typedef struct cg_guard {
  *   idx[d]   the index along src's dim d, one expression per dim;
  *   guard    conditions under which the map applies (all must hold).
  *
+ * The emitter may add variables past out's dims (nvar > out.rank, flat
+ * 0): a data-dependent Gather's index, a value loaded by the kernel,
+ * with the range of the gathered dim (codegen/emit_expr.c); such a map
+ * is only composed, simplified and printed, never flattened or merged.
+ *
  * Builders return the map of one data-movement operator Y = op(X): out is
  * Y's shape, src is X's.  Maps are values; their expressions live in the
  * arena they were built in.
@@ -199,6 +204,27 @@ int cg_map_concat_input(dn_arena *a, const dn_shape *in, const dn_shape *out, in
    arithmetic progression. */
 int cg_map_gather(dn_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
                   const int64_t *ind, cg_map *m, dn_err *e);
+/* Pad of in by begin pads pb[] and end pads pe[] per dim (negative: that
+   side is cropped).  wrap == 0 is mode constant: idx[k] = v[k] - pb[k],
+   with a guard per padded dim keeping it inside in; the map holds only
+   there, elsewhere the output is the constant value (the emitter's
+   `else`).  wrap == 1 is mode wrap: idx[k] = (v[k] - pb[k]) mod in.d[k],
+   no guard.  Modes edge and reflect read piecewise (cg_map_pad_piece). */
+int cg_map_pad(dn_arena *a, const dn_shape *in, const int64_t *pb, const int64_t *pe, int wrap,
+               cg_map *m, dn_err *e);
+/* One piece of a Pad along axis (edge, reflect, or the input itself):
+   out is in with out.d[axis] elements along axis; the map reads
+   idx[axis] = coef * v[axis] + add where lo <= v[axis] <= hi (one guard),
+   the same position along every other dim. */
+int cg_map_pad_piece(dn_arena *a, const dn_shape *in, const dn_shape *out, int axis, int64_t coef,
+                     int64_t add, int64_t lo, int64_t hi, cg_map *m, dn_err *e);
+/* Pad modes, and a Pad node's begin/end pads per dim of an input of rank
+   r, read as engine/op_movement_spatial.c reads them (the pads input or,
+   before opset 11, the attribute; the optional axes input).  The pads
+   must be constants. */
+enum { CG_PAD_CONSTANT = 0, CG_PAD_REFLECT, CG_PAD_EDGE, CG_PAD_WRAP };
+int cg_pad_params(const ir_node *n, const dn_tensor *const *in, int nin, int r, int64_t *pb,
+                  int64_t *pe, int *mode, dn_err *e);
 int cg_map_depth_to_space(dn_arena *a, const dn_shape *in, int64_t blocksize, int crd, cg_map *m,
                           dn_err *e);
 int cg_map_space_to_depth(dn_arena *a, const dn_shape *in, int64_t blocksize, cg_map *m, dn_err *e);
@@ -206,11 +232,12 @@ int cg_map_space_to_depth(dn_arena *a, const dn_shape *in, int64_t blocksize, cg
 /* The map from the output of node n to its input number `which`, for the
    data-movement operators above (Identity, Reshape, Flatten, Squeeze,
    Unsqueeze, Transpose, Slice, Tile, Expand, Concat, Gather, DepthToSpace,
-   SpaceToDepth), with attributes and constant inputs read as the engine's
-   operators read them.  Split has one data input and many outputs: for it,
-   `which` names the output, and the map goes from that output to the
-   input (a slice along the split axis).  in[] as for op_run_node: shapes must be known,
-   and inputs that are shapes, axes or indices must have data.  An error
+   SpaceToDepth; Pad in modes constant and wrap, see cg_map_pad), with
+   attributes and constant inputs read as the engine's operators read them.
+   Split has one data input and many outputs: for it, `which` names the
+   output, and the map goes from that output to the input (a slice along
+   the split axis).  in[] as for op_run_node: shapes must be known, and
+   inputs that are shapes, axes or indices must have data.  An error
    names the reason a node has no map (another operator, unknown shape). */
 int cg_map_node(dn_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
                 cg_map *m, dn_err *e);

@@ -6,7 +6,10 @@
  * once, a value read at two indices (x and its transpose) twice.  Concat
  * picks its input with an if/else chain on the concatenation axis, so a
  * branch's reads never run outside their own tensor; the memo is scoped
- * to the branch for the same reason. */
+ * to the branch for the same reason.  Pad is a branch too (the input
+ * inside, the constant outside; edge and reflect one chain per padded
+ * axis), and a Gather with run-time indices loads its index first and
+ * reads the data through a map with that index as one more variable. */
 #include "emit_impl.h"
 
 #include <math.h>
@@ -269,6 +272,12 @@ int ex_node_ok(const ir_graph *g, const ir_node *n)
     for (int k = 0; k < n->nout; k++)
         if (n->out[k] >= 0 && !cg_ctype(g->val[n->out[k]].dtype)) return 0;
     if (!strcmp(n->op, "Gelu") && strcmp(ir_attr_str(n, "approximate", "none"), "none")) return 0;
+    if (!strcmp(n->op, "Pad")) return n->nin >= 1 && n->in[0] >= 0;
+    if (!strcmp(n->op, "BatchNormalization")) /* inference: one output, per-channel affine */
+        return n->nin == 5 && !ir_attr_int(n, "training_mode", 0) && n->out[0] >= 0 &&
+               (n->nout < 2 || (n->out[1] < 0 && (n->nout < 3 || n->out[2] < 0))) &&
+               n->in[0] >= 0 && g->val[n->in[0]].dtype == DN_F32 &&
+               g->val[n->in[0]].shape.rank >= 2;
     return in_list(unary_ops, n->op) || in_list(binary_ops, n->op) || in_list(move_ops, n->op);
 }
 
@@ -414,6 +423,9 @@ static int op_text(ex_ctx *x, const ir_node *n, char **a, int na, const int *adt
         cg_sb_printf(o, "(uchar)(%s || %s)", A0, A1);
     else if (!strcmp(op, "Xor"))
         cg_sb_printf(o, "(uchar)(!%s != !%s)", A0, A1);
+    else if (!strcmp(op, "BatchNormalization")) /* X, scale, B, mean, var */
+        cg_sb_printf(o, "(%s - %s) * (%s / sqrt(%s + %s)) + %s", A0, a[3], A1, a[4],
+                     FL(ir_attr_float(n, "epsilon", 1e-5f)), a[2]);
     else if (!strcmp(op, "Where"))
         cg_sb_printf(o, "%s ? %s : %s", a[0], a[1], a[2]);
     else
@@ -525,6 +537,333 @@ static int concat_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, co
     return 0;
 }
 
+/* ---- Pad -------------------------------------------------------------- */
+
+/* The value of a Pad outside its input (mode constant): the constant_value
+   input, else the attribute of opset < 11, else 0; as OpenCL text. */
+static int pad_constant(ex_ctx *x, const ir_node *nd, const cg_map *m, char *out, size_t n,
+                        dn_err *e)
+{
+    const ir_graph *g = x->g;
+    const ir_value *ov = &g->val[nd->out[0]];
+    const char *T = cg_ctype(ov->dtype);
+    if (nd->nin > 2 && nd->in[2] >= 0 && dn_shape_numel(&g->val[nd->in[2]].shape) > 0) {
+        const ir_value *cv = &g->val[nd->in[2]];
+        cg_map cm = *m; /* element 0 of the constant, wherever the loop is */
+        cm.src = cv->shape;
+        cm.nguard = 0;
+        for (int d = 0; d < cv->shape.rank; d++)
+            cm.idx[d] = cg_const(x->a, 0);
+        char buf[256];
+        if (ex_value(x, nd->in[2], &cm, buf, sizeof buf, e)) return -1;
+        snprintf(out, n, "(%s)%s", T, buf);
+        return 0;
+    }
+    double v = ir_attr_float(nd, "value", 0.0f);
+    if (ov->dtype == DN_F32)
+        snprintf(out, n, v < 0 ? "(%s)" : "%s", FL(v));
+    else
+        snprintf(out, n, "((%s)%lld)", T, (long long)v);
+    return 0;
+}
+
+typedef struct pad_ctx {
+    int xv;          /* the Pad's input */
+    dn_shape xs, ys; /* its shape and the output's */
+    int64_t pb[DN_MAX_RANK], pe[DN_MAX_RANK];
+    int mode;
+    const char *name; /* the temporary every branch assigns */
+} pad_ctx;
+
+static void open_branch(ex_ctx *x, const char *head)
+{
+    indent(x);
+    cg_sb_printf(x->body, "%s\n", head);
+    x->indent++;
+    x->depth++;
+}
+
+static void close_branch(ex_ctx *x)
+{
+    memo_pop(x, x->depth - 1);
+    x->depth--;
+    x->indent--;
+    indent(x);
+    cg_sb_puts(x->body, "}\n");
+}
+
+/* Modes edge and reflect, one padded axis at a time: the value of the
+   input padded along axes k.. only (m reads that tensor) is an if-chain
+   on the position along axis k, one branch per piece (before, the input,
+   after), each reading the tensor padded along the axes after k through
+   an affine map.  Several padded axes nest. */
+static int pad_axis(ex_ctx *x, const pad_ctx *p, int k, const cg_map *m, dn_err *e)
+{
+    int r = p->xs.rank;
+    while (k < r && !p->pb[k] && !p->pe[k])
+        k++;
+    if (k == r) {
+        char val[256];
+        if (ex_value(x, p->xv, m, val, sizeof val, e)) return -1;
+        indent(x);
+        cg_sb_printf(x->body, "%s = %s;\n", p->name, val);
+        return 0;
+    }
+    int64_t n = p->xs.d[k], P = p->pb[k], E = p->pe[k], O = p->ys.d[k];
+    int reflect = p->mode == CG_PAD_REFLECT && n > 1; /* one element reflects as an edge */
+    if (reflect && (P > n - 1 || E > n - 1))
+        return dn_errf(e,
+                       "Pad mode reflect by %lld, %lld along a dim of %lld (wider than the "
+                       "input: not generated)",
+                       (long long)P, (long long)E, (long long)n);
+    /* pieces: lo, hi (positions along k), and the read coef * v + add */
+    int64_t pc[3][4];
+    int np = 0;
+    if (P > 0) {
+        int64_t hi = P - 1 < O - 1 ? P - 1 : O - 1;
+        pc[np][0] = 0, pc[np][1] = hi, pc[np][2] = reflect ? -1 : 0, pc[np][3] = reflect ? P : 0;
+        np++;
+    }
+    int64_t mlo = P > 0 ? P : 0, mhi = P + n - 1 < O - 1 ? P + n - 1 : O - 1;
+    if (mlo <= mhi) {
+        pc[np][0] = mlo, pc[np][1] = mhi, pc[np][2] = 1, pc[np][3] = -P;
+        np++;
+    }
+    if (E > 0 && P + n <= O - 1) {
+        int64_t lo = P + n > 0 ? P + n : 0;
+        pc[np][0] = lo, pc[np][1] = O - 1, pc[np][2] = reflect ? -1 : 0;
+        pc[np][3] = reflect ? 2 * n - 2 + P : n - 1;
+        np++;
+    }
+    const cg_expr *ik = cg_simplify(x->a, m->idx[k], m->var, m->nvar);
+    cg_range rr = cg_expr_range(ik, m->var, m->nvar);
+    char it[1024];
+    cg_print_cl(ik, x->names, x->nnames, it, sizeof it);
+    int live[3], nlive = 0;
+    for (int j = 0; j < np; j++)
+        if (pc[j][1] >= rr.lo && pc[j][0] <= rr.hi) live[nlive++] = j;
+    dn_shape s1 = m->src; /* the tensor padded along the axes after k */
+    s1.d[k] = n;
+    for (int i = 0; i < nlive; i++) {
+        const int64_t *q = pc[live[i]];
+        cg_map pm, mk;
+        if (cg_map_pad_piece(x->a, &s1, &m->src, k, q[2], q[3], q[0], q[1], &pm, e) ||
+            cg_map_compose(x->a, m, &pm, &mk, e))
+            return -1;
+        mk.nguard = 0;
+        if (nlive > 1) {
+            char head[1200];
+            if (i == nlive - 1)
+                snprintf(head, sizeof head, "else {");
+            else
+                snprintf(head, sizeof head, "%sif (%s <= %lld) {", i ? "else " : "", it,
+                         (long long)q[1]);
+            open_branch(x, head);
+        }
+        if (pad_axis(x, p, k + 1, &mk, e)) return -1;
+        if (nlive > 1) close_branch(x);
+    }
+    return 0;
+}
+
+/* The value of Pad node nd (output v) at m.  Modes constant and wrap read
+   through one map (cg_map_pad); constant adds one condition, the
+   conjunction of the padded dims' ranges, and the constant in the else
+   branch.  Takes key. */
+static int pad_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, char *key, char *out,
+                     size_t n, dn_err *e)
+{
+    const ir_graph *g = x->g;
+    e->msg[0] = 0; /* the checks below test it */
+    pad_ctx p;
+    memset(&p, 0, sizeof p);
+    p.xv = nd->in[0];
+    p.xs = g->val[p.xv].shape;
+    p.ys = g->val[v].shape;
+    dn_tensor tin[4];
+    const dn_tensor *pin[4] = {0};
+    int nin = nd->nin < 4 ? nd->nin : 4;
+    for (int k = 0; k < nin; k++)
+        pin[k] = ir_input_tensor(g, nd, k, &tin[k]) ? &tin[k] : NULL;
+    char cval[320] = "";
+    if (!dn_shape_known(&p.xs) || !dn_shape_known(&p.ys))
+        dn_errf(e, "shapes are not known");
+    else if (!cg_pad_params(nd, pin, nin, p.xs.rank, p.pb, p.pe, &p.mode, e) &&
+             (p.mode != CG_PAD_CONSTANT || !pad_constant(x, nd, m, cval, sizeof cval, e)))
+        e->msg[0] = 0;
+    if (e->msg[0]) {
+        free(key);
+        return dn_errpre(e, "node '%s' (Pad): ", nd->name);
+    }
+    if (dn_shape_numel(&p.xs) == 0) { /* nothing to read: all constant */
+        free(key);
+        snprintf(out, n, "%s", cval);
+        return 0;
+    }
+    const char *T = cg_ctype(g->val[v].dtype);
+    char tname[24];
+    if (p.mode == CG_PAD_EDGE || p.mode == CG_PAD_REFLECT) {
+        snprintf(tname, sizeof tname, "%s", memo_put(x, v, key));
+        p.name = tname;
+        indent(x);
+        cg_sb_printf(x->body, "%s %s;\n", T, tname);
+        if (pad_axis(x, &p, 0, m, e)) return dn_errpre(e, "node '%s' (Pad): ", nd->name);
+        x->ncompute++;
+        snprintf(out, n, "%s", tname);
+        return 0;
+    }
+    cg_map pm, mk;
+    if (cg_map_pad(x->a, &p.xs, p.pb, p.pe, p.mode == CG_PAD_WRAP, &pm, e) ||
+        cg_map_compose(x->a, m, &pm, &mk, e)) {
+        free(key);
+        return dn_errpre(e, "node '%s' (Pad): ", nd->name);
+    }
+    mk.nguard = 0;
+    /* the condition, on the Pad's output position; sides the loop never
+       reaches are left out */
+    cg_sb cond = {0};
+    int never = 0;
+    for (int gi = 0; gi < pm.nguard; gi++) {
+        int k = pm.guard[gi].x->var;
+        int64_t lo = pm.guard[gi].lo, hi = pm.guard[gi].hi;
+        const cg_expr *ik = cg_simplify(x->a, m->idx[k], m->var, m->nvar);
+        cg_range rr = cg_expr_range(ik, m->var, m->nvar);
+        if (rr.hi < lo || rr.lo > hi) never = 1;
+        char it[1024];
+        cg_print_cl(ik, x->names, x->nnames, it, sizeof it);
+        if (rr.lo < lo)
+            cg_sb_printf(&cond, "%s%s >= %lld", cond.n ? " && " : "", it, (long long)lo);
+        if (rr.hi > hi)
+            cg_sb_printf(&cond, "%s%s <= %lld", cond.n ? " && " : "", it, (long long)hi);
+    }
+    if (never || !cond.n) {
+        cg_sb_free(&cond);
+        free(key);
+        if (never) {
+            snprintf(out, n, "%s", cval);
+            return 0;
+        }
+        return ex_value(x, p.xv, &mk, out, n, e); /* the input itself, moved */
+    }
+    snprintf(tname, sizeof tname, "%s", memo_put(x, v, key));
+    indent(x);
+    cg_sb_printf(x->body, "%s %s = %s;\n", T, tname, cval);
+    cg_sb head = {0};
+    cg_sb_printf(&head, "if (%s) {", cond.s);
+    open_branch(x, head.s);
+    cg_sb_free(&head);
+    cg_sb_free(&cond);
+    char val[256];
+    if (ex_value(x, p.xv, &mk, val, sizeof val, e)) return -1;
+    indent(x);
+    cg_sb_printf(x->body, "%s = %s;\n", tname, val);
+    close_branch(x);
+    x->ncompute++;
+    snprintf(out, n, "%s", tname);
+    return 0;
+}
+
+/* ---- Gather with run-time indices ------------------------------------- */
+
+/* The index is a value of the kernel, not an expression of its loop
+   variables, so it enters the data's map as one more variable, named by
+   the temporary that holds it and ranging over the gathered dim: the data
+   is then read (or computed) through the usual walk.  The index is
+   wrapped (negative counts from the end) and clamped, so that an index
+   out of range reads inside the tensor rather than outside the buffer.
+   Takes key. */
+static int gather_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, char *key, char *out,
+                        size_t n, dn_err *e)
+{
+    const ir_graph *g = x->g;
+    int dv = nd->in[0], iv = nd->in[1];
+    e->msg[0] = 0; /* the checks below test it */
+    const dn_shape *ds = &g->val[dv].shape, *is = &g->val[iv].shape;
+    int axis = 0;
+    if (!dn_shape_known(ds) || !dn_shape_known(is))
+        dn_errf(e, "shapes are not known");
+    else if (g->val[iv].dtype != DN_I64 && g->val[iv].dtype != DN_I32)
+        dn_errf(e, "indices of dtype %s", dn_dtype_name(g->val[iv].dtype));
+    else if (!dn_axis(ir_attr_int(nd, "axis", 0), ds->rank, &axis, e) && ds->d[axis] <= 0)
+        dn_errf(e, "gathers along an empty dim");
+    int p = m->nvar > x->nnames ? m->nvar : x->nnames;
+    if (!e->msg[0] && p >= DN_MAX_RANK)
+        dn_errf(e, "%d loop variables and a run-time index exceed %d", p, DN_MAX_RANK);
+    if (e->msg[0]) {
+        free(key);
+        return dn_errpre(e, "node '%s' (Gather): ", nd->name);
+    }
+    int q = is->rank;
+    int64_t D = ds->d[axis];
+    cg_map mi = *m; /* the indices at the output's index dims */
+    mi.src = *is;
+    for (int i = 0; i < q; i++)
+        mi.idx[i] = m->idx[axis + i];
+    char it[256];
+    if (ex_value(x, iv, &mi, it, sizeof it, e)) {
+        free(key);
+        return -1;
+    }
+    char jn[24];
+    snprintf(jn, sizeof jn, "t%d", x->ntmp++);
+    indent(x);
+    cg_sb_printf(
+        x->body,
+        "const int %s = (int)clamp((long)%s < 0 ? (long)%s + %lldL : (long)%s, 0L, %lldL);\n", jn,
+        it, it, (long long)D, it, (long long)(D - 1));
+    cg_map md = *m;
+    md.src = *ds;
+    for (int u = m->nvar; u < p; u++) /* names without a variable: never read */
+        md.var[u] = (cg_range){0, 0};
+    md.var[p] = (cg_range){0, D - 1};
+    md.nvar = p + 1;
+    for (int i = 0; i < axis; i++)
+        md.idx[i] = m->idx[i];
+    md.idx[axis] = cg_var(x->a, p);
+    for (int i = axis + 1; i < ds->rank; i++)
+        md.idx[i] = m->idx[i - 1 + q];
+    const char *nm[DN_MAX_RANK];
+    char ib[DN_MAX_RANK][16];
+    for (int u = 0; u < p; u++) {
+        snprintf(ib[u], sizeof ib[u], "i%d", u);
+        nm[u] = u < x->nnames && x->names ? x->names[u] : ib[u];
+    }
+    nm[p] = jn;
+    const char *const *save = x->names;
+    int nsave = x->nnames;
+    x->names = nm;
+    x->nnames = p + 1;
+    char dt[256];
+    int rc = ex_value(x, dv, &md, dt, sizeof dt, e);
+    x->names = save;
+    x->nnames = nsave;
+    if (rc) {
+        free(key);
+        return -1;
+    }
+    const char *name = memo_put(x, v, key);
+    indent(x);
+    cg_sb_printf(x->body, "const %s %s = %s; /* %s */\n", cg_ctype(g->val[v].dtype), name, dt,
+                 nd->name);
+    snprintf(out, n, "%s", name);
+    return 0;
+}
+
+/* BatchNormalization's scale, B, mean and var ([C]) at the channel (dim 1)
+   of the output position m reads. */
+static int channel_map(ex_ctx *x, const dn_shape *ps, const dn_shape *ys, const cg_map *m,
+                       cg_map *im, dn_err *e)
+{
+    dn_shape cs = *ys;
+    for (int d = 0; d < cs.rank; d++)
+        cs.d[d] = d == 1 ? ys->d[1] : 1;
+    cg_map rm, bm, cm;
+    if (cg_map_reshape(x->a, ps, &cs, &rm, e) || cg_map_expand(x->a, &cs, ys, &bm, e) ||
+        cg_map_compose(x->a, &bm, &rm, &cm, e) || cg_map_compose(x->a, m, &cm, im, e))
+        return -1;
+    return 0;
+}
+
 int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e)
 {
     const ir_graph *g = x->g;
@@ -569,6 +908,9 @@ int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e)
     int which = 0;
     for (int k = 0; k < nd->nout; k++)
         if (nd->out[k] == v) which = k;
+    if (!strcmp(nd->op, "Pad")) return pad_value(x, nd, v, m, key, out, n, e);
+    if (!strcmp(nd->op, "Gather") && nd->nin > 1 && nd->in[1] >= 0 && !g->val[nd->in[1]].data)
+        return gather_value(x, nd, v, m, key, out, n, e);
     if (in_list(move_ops, nd->op) && strcmp(nd->op, "Concat") != 0) {
         dn_tensor tin[16];
         const dn_tensor *pin[16];
@@ -608,7 +950,12 @@ int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e)
         /* Clip's bounds and Cast's targets: inputs that are not tensors */
         adt[k] = in->dtype;
         cg_map im;
-        if (dn_shape_eq(&in->shape, &val->shape))
+        if (k > 0 && !strcmp(nd->op, "BatchNormalization")) {
+            if (channel_map(x, &in->shape, &val->shape, m, &im, e)) {
+                rc = dn_errpre(e, "node '%s' (%s): ", nd->name, nd->op);
+                break;
+            }
+        } else if (dn_shape_eq(&in->shape, &val->shape))
             im = *m;
         else {
             cg_map bm;

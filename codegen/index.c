@@ -525,6 +525,78 @@ int cg_map_concat_input(dn_arena *a, const dn_shape *in, const dn_shape *out, in
     return 0;
 }
 
+/* Pad: output position v reads input position v - begin.  In constant
+   mode a guard keeps each padded dim inside the input (elsewhere the
+   output is the constant, which the map does not know); cropped sides
+   (negative pads) need none.  In wrap mode the position is taken modulo
+   the dim: the dividend is lifted by a multiple of the dim so that it
+   is never negative. */
+int cg_map_pad(dn_arena *a, const dn_shape *in, const int64_t *pb, const int64_t *pe, int wrap,
+               cg_map *m, dn_err *e)
+{
+    if (need_known(in, "input", e)) return -1;
+    if (dn_shape_numel(in) == 0)
+        return dn_errf(e, "Pad of an empty tensor reads nothing: every element is the constant");
+    dn_shape o = *in;
+    for (int k = 0; k < in->rank; k++) {
+        o.d[k] = in->d[k] + pb[k] + pe[k];
+        if (o.d[k] < 0) return dn_errf(e, "Pad makes dim %d negative", k);
+    }
+    if (start_map(in, &o, m, e)) return -1;
+    for (int k = 0; k < in->rank; k++) {
+        int64_t n = in->d[k];
+        if (o.d[k] == 0) {
+            m->idx[k] = cg_const(a, 0);
+            continue;
+        }
+        if (wrap) {
+            int64_t lift = pb[k] > 0 ? (pb[k] + n - 1) / n * n : 0;
+            cg_term t = {1, cg_var(a, k)};
+            m->idx[k] = cg_mod(a, cg_sum(a, &t, 1, lift - pb[k]), n);
+            continue;
+        }
+        cg_term t = {1, cg_var(a, k)};
+        m->idx[k] = cg_sum(a, &t, 1, -pb[k]);
+        int64_t lo = pb[k] > 0 ? pb[k] : 0, hi = pb[k] + n - 1;
+        if (hi > o.d[k] - 1) hi = o.d[k] - 1;
+        if (lo == 0 && hi == o.d[k] - 1) continue;
+        if (lo > hi) return dn_errf(e, "Pad reads nothing of dim %d: all of it is the constant", k);
+        if (m->nguard == CG_MAX_GUARDS)
+            return dn_errf(e, "Pad on more than %d dims", CG_MAX_GUARDS);
+        m->guard[m->nguard++] = (cg_guard){cg_var(a, k), lo, hi};
+    }
+    cg_map_simplify(a, m);
+    return 0;
+}
+
+int cg_map_pad_piece(dn_arena *a, const dn_shape *in, const dn_shape *out, int axis, int64_t coef,
+                     int64_t add, int64_t lo, int64_t hi, cg_map *m, dn_err *e)
+{
+    if (start_map(in, out, m, e)) return -1;
+    if (in->rank != out->rank || axis < 0 || axis >= in->rank)
+        return dn_errf(e, "Pad piece of rank %d, output rank %d, axis %d", in->rank, out->rank,
+                       axis);
+    for (int k = 0; k < in->rank; k++) {
+        if (k != axis && in->d[k] != out->d[k])
+            return dn_errf(e, "Pad piece: dim %d is %lld, output has %lld", k, (long long)in->d[k],
+                           (long long)out->d[k]);
+        m->idx[k] = cg_var(a, k);
+    }
+    if (lo < 0 || hi >= out->d[axis] || lo > hi)
+        return dn_errf(e, "Pad piece [%lld, %lld] outside the output's %lld", (long long)lo,
+                       (long long)hi, (long long)out->d[axis]);
+    /* both ends of the piece must read inside the input */
+    int64_t r0 = coef * lo + add, r1 = coef * hi + add;
+    if (r0 < 0 || r0 >= in->d[axis] || r1 < 0 || r1 >= in->d[axis])
+        return dn_errf(e, "Pad piece reads outside [0, %lld)", (long long)in->d[axis]);
+    cg_term t = {coef, cg_var(a, axis)};
+    m->idx[axis] = coef ? cg_sum(a, &t, 1, add) : cg_const(a, add);
+    m->guard[0] = (cg_guard){cg_var(a, axis), lo, hi};
+    m->nguard = 1;
+    cg_map_simplify(a, m);
+    return 0;
+}
+
 int cg_map_gather(dn_arena *a, const dn_shape *data, int axis, const dn_shape *ishape,
                   const int64_t *ind, cg_map *m, dn_err *e)
 {

@@ -109,6 +109,45 @@ static int split_map(dn_arena *a, const ir_node *n, const op_def *def, const dn_
     return cg_map_slice(a, &xs, start, step, &os, m, e);
 }
 
+/* Restates pad_params of engine/op_movement_spatial.c (static there): the
+   map needs the pads per dim, which infer does not expose. */
+int cg_pad_params(const ir_node *n, const dn_tensor *const *in, int nin, int r, int64_t *pb,
+                  int64_t *pe, int *mode, dn_err *e)
+{
+    const char *md = ir_attr_str(n, "mode", "constant");
+    *mode = !strcmp(md, "constant")  ? CG_PAD_CONSTANT
+            : !strcmp(md, "reflect") ? CG_PAD_REFLECT
+            : !strcmp(md, "edge")    ? CG_PAD_EDGE
+            : !strcmp(md, "wrap")    ? CG_PAD_WRAP
+                                     : -1;
+    if (*mode < 0) return dn_errf(e, "Pad mode '%s' is not known", md);
+    int64_t pads[2 * DN_MAX_RANK], ax[DN_MAX_RANK];
+    int na = r, np;
+    for (int i = 0; i < r; i++)
+        pb[i] = pe[i] = 0, ax[i] = i;
+    if (input(in, nin, 3) && (na = ints(in[3], ax, DN_MAX_RANK, "Pad axes", e)) < 0) return -1;
+    int seen[DN_MAX_RANK] = {0};
+    for (int i = 0; i < na; i++) {
+        int a;
+        if (dn_axis(ax[i], r, &a, e)) return -1;
+        if (seen[a]) return dn_errf(e, "Pad axis %lld repeated", (long long)ax[i]);
+        seen[a] = 1;
+        ax[i] = a;
+    }
+    if (input(in, nin, 1)) {
+        if ((np = ints(input(in, nin, 1), pads, 2 * DN_MAX_RANK, "Pad pads", e)) < 0) return -1;
+    } else { /* opset < 11: an attribute */
+        const int64_t *p = ir_attr_ints(n, "pads", &np);
+        if (!p) return dn_errf(e, "Pad needs pads");
+        if (np > 2 * DN_MAX_RANK) return dn_errf(e, "Pad has too many pads");
+        memcpy(pads, p, (size_t)np * sizeof *p);
+    }
+    if (np != 2 * na) return dn_errf(e, "Pad has %d pads for %d axes", np, na);
+    for (int i = 0; i < na; i++)
+        pb[ax[i]] = pads[i], pe[ax[i]] = pads[i + na];
+    return 0;
+}
+
 int cg_map_node(dn_arena *a, const ir_node *n, const dn_tensor *const *in, int nin, int which,
                 cg_map *m, dn_err *e)
 {
@@ -186,6 +225,16 @@ int cg_map_node(dn_arena *a, const ir_node *n, const dn_tensor *const *in, int n
         for (int64_t i = 0; i < ni; i++)
             v[i] = dn_geti(it, i);
         return cg_map_gather(a, xs, axis, &it->shape, v, m, e);
+    }
+    if (!strcmp(op, "Pad")) {
+        int64_t pb[DN_MAX_RANK], pe[DN_MAX_RANK];
+        int mode;
+        if (!dn_shape_known(xs)) return dn_errf(e, "Pad input shape is not known");
+        if (cg_pad_params(n, in, nin, xs->rank, pb, pe, &mode, e)) return -1;
+        if (mode != CG_PAD_CONSTANT && mode != CG_PAD_WRAP)
+            return dn_errf(e, "Pad mode %s has no single index map (it is read piecewise)",
+                           ir_attr_str(n, "mode", ""));
+        return cg_map_pad(a, xs, pb, pe, mode == CG_PAD_WRAP, m, e);
     }
     if (!strcmp(op, "DepthToSpace"))
         return cg_map_depth_to_space(a, xs, ir_attr_int(n, "blocksize", 0),

@@ -10,4 +10,8 @@ out=$("$dnnf" run "$g" --random-weights 1 --check)
 echo "$out"
 echo "$out" | grep -q "MISMATCH" && exit 1
 echo "$out" | grep -Eq ": [1-9][0-9]* kernels" || { echo "no kernel launched"; exit 1; }
+# a case whose every block has a template says so: a host block fails it
+if grep -q "^# expect: no host blocks" "$g"; then
+  echo "$out" | grep -q " 0 host blocks" || { echo "host blocks where none are expected"; exit 1; }
+fi
 "$dnnf" run "$g" --random-weights 1 --check --no-fuse

@@ -138,13 +138,15 @@ static const char *const *input_keys(const char *op)
     static const char *const shape[] = {"shape", NULL}, *const axes[] = {"axes", NULL},
                              *const slice[] = {"starts", "ends", "axes", "steps", NULL},
                              *const gather[] = {"indices", NULL}, *const none[] = {NULL},
-                             *const split[] = {"split", NULL}, *const tile[] = {"repeats", NULL};
+                             *const split[] = {"split", NULL}, *const tile[] = {"repeats", NULL},
+                             *const pad[] = {"pads", "constant_value", "axes", NULL};
     if (!strcmp(op, "Reshape") || !strcmp(op, "Expand")) return shape;
     if (!strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze")) return axes;
     if (!strcmp(op, "Slice")) return slice;
     if (!strcmp(op, "Gather")) return gather;
     if (!strcmp(op, "Split")) return split;
     if (!strcmp(op, "Tile")) return tile;
+    if (!strcmp(op, "Pad")) return pad;
     return none;
 }
 
