@@ -2,23 +2,28 @@
 """bench/compare.py -- dnnf fused, dnnf unfused and ONNX Runtime (CPU), side
 by side in one run on this machine, with the same weights and thread count.
 
-    bench/compare.py [--dnnf BUILD/dnnf] [--threads 2] [--runs 20]
-                     [--out docs/benchmarks.md] MODEL.onnx...
+    bench/compare.py [--dnnf BUILD/dnnf] [--threads 2] [--runs 20] [--timeout S]
+                     [--no-layout-column] [--out docs/benchmarks.md] MODEL.onnx...
 
 For each model: `dnnf weights MODEL -o TMP.onnx --random-weights 1` writes
 the copy with the weights dnnf runs with; ONNX Runtime loads that copy
 (intra-op threads = --threads, one inter-op thread) and is timed as dnnf
 bench times itself: median of --runs runs after 3 warm-ups.  `dnnf bench
---json` gives the dnnf figures (fused, then --no-fuse).  The table is
+--json` gives the dnnf figures (fused, fused with the layout pass off
+(`--no-layout`: the SmartMem pass's "off" side), then --no-fuse); a dnnf
+run that exceeds --timeout seconds is reported as "timeout".  The table is
 written between markers into --out with the date and the machine, so the
 file keeps its other text.  Needs numpy and onnxruntime (the project's
 .venv); a model ORT cannot load gets "-" and the reason."""
 import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
 
 
-def dnnf_bench(dnnf, model, extra, runs, env):
-    p = subprocess.run([dnnf, "bench", model, "--json", "--runs", str(runs)] + extra,
-                       capture_output=True, text=True, env=env)
+def dnnf_bench(dnnf, model, extra, runs, env, timeout):
+    try:
+        p = subprocess.run([dnnf, "bench", model, "--json", "--runs", str(runs)] + extra,
+                           capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "error": "over %d s" % timeout}
     try:
         return json.loads(p.stdout)[0]
     except Exception:
@@ -51,11 +56,25 @@ def ort_bench(path, threads, runs):
     return statistics.median(t)
 
 
+def ms(r):
+    return "%.2f" % r["latency_ms"] if r.get("status") == "ok" else r.get("status", "error")
+
+
+def ratio(num, den):
+    """num's latency over den's, as a speed-up of den ('-' unless both ran)."""
+    if num.get("status") != "ok" or den.get("status") != "ok":
+        return "-"
+    return "%.2fx" % (num["latency_ms"] / den["latency_ms"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dnnf", default=os.path.join(os.path.dirname(__file__), "..", "build", "dnnf"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--no-layout-column", action="store_true",
+                    help="skip the fused run with the layout pass off")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "docs", "benchmarks.md"))
     ap.add_argument("models", nargs="+")
     a = ap.parse_args()
@@ -66,8 +85,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dnnf-bench-")
     for m in a.models:
         name = os.path.splitext(os.path.basename(m))[0]
-        fused = dnnf_bench(a.dnnf, m, [], a.runs, env)
-        unfused = dnnf_bench(a.dnnf, m, ["--no-fuse"], a.runs, env)
+        fused = dnnf_bench(a.dnnf, m, [], a.runs, env, a.timeout)
+        nolay = ({"status": "skipped"} if a.no_layout_column else
+                 dnnf_bench(a.dnnf, m, ["--no-layout"], a.runs, env, a.timeout))
+        unfused = dnnf_bench(a.dnnf, m, ["--no-fuse"], a.runs, env, a.timeout)
         copy = os.path.join(tmp, name + ".onnx")
         ort_ms, why = None, ""
         w = subprocess.run([a.dnnf, "weights", m, "-o", copy, "--random-weights", "1"],
@@ -79,10 +100,9 @@ def main():
                 why = str(e).splitlines()[0][:80]
         else:
             why = w.stderr.strip()[-80:]
-        rows.append((name, fused, unfused, ort_ms, why))
-        f = lambda r, k: ("%.2f" % r[k]) if r.get("status") == "ok" else "error"
-        print("%-20s fused %8s ms  unfused %8s ms  ORT %8s ms  kernels %s host %s" % (
-            name, f(fused, "latency_ms"), f(unfused, "latency_ms"),
+        rows.append((name, fused, nolay, unfused, ort_ms, why))
+        print("%-20s fused %8s ms  layout off %8s ms  unfused %8s ms  ORT %8s ms  kernels %s host %s" % (
+            name, ms(fused), ms(nolay), ms(unfused),
             "%.2f" % ort_ms if ort_ms else "-", fused.get("kernels", "-"), fused.get("host_blocks", "-")),
             flush=True)
     lines = ["<!-- bench/compare.py: begin -->",
@@ -91,13 +111,13 @@ def main():
                  datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"), platform.node(),
                  platform.processor() or platform.machine(), a.threads, a.runs),
              "",
-             "| model | dnnf fused ms | dnnf unfused ms | ORT ms | fused / ORT | kernels | host blocks | peak MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, fu, un, o, why in rows:
+             "| model | dnnf fused ms | layout off ms | layout on/off | dnnf unfused ms | unfused / fused "
+             "| ORT ms | fused / ORT | kernels | host blocks | peak MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, fu, nl, un, o, why in rows:
         ok = fu.get("status") == "ok"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, "%.2f" % fu["latency_ms"] if ok else "error",
-            "%.2f" % un["latency_ms"] if un.get("status") == "ok" else "error",
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, ms(fu), ms(nl), ratio(nl, fu), ms(un), ratio(un, fu),
             "%.2f" % o if o else "- " + why,
             "%.2fx" % (fu["latency_ms"] / o) if ok and o else "-",
             fu.get("kernels", "-"), fu.get("host_blocks", "-"),

@@ -1,7 +1,9 @@
 /* bench.c -- `dnnf bench MODEL...`: GUIDE §7's latency (median of at
  * least 20 runs after 3 warm-ups), kernels, host blocks, peak memory, and
  * a roofline figure (achieved GFLOP/s and GB/s, from event times) for the
- * kernels that take the most time.  Numbers are printed, never asserted. */
+ * kernels that take the most time.  Numbers are printed, never asserted.
+ * --no-layout gives the layout pass's "off" side (data-movement blocks run
+ * as copy kernels), to print beside the default. */
 #include "cli.h"
 
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
@@ -34,12 +36,12 @@ static int cmp_top(const void *a, const void *b)
     return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
-static int bench_one(const char *model, const char *device, int nofuse, int runs, int json,
-                     int first)
+static int bench_one(const char *model, const char *device, int nofuse, int nolayout, int runs,
+                     int json, int first)
 {
     cli_pipeline pl;
     dn_err e;
-    if (cli_pipeline_build(model, !nofuse, 1, 1, &pl)) {
+    if (cli_pipeline_build(model, !nofuse, !nolayout, 1, 1, &pl)) {
         cli_pipeline_free(&pl);
         if (json) printf("%s{\"model\": \"%s\", \"status\": \"error\"}", first ? "" : ",\n", model);
         return CLI_ERR;
@@ -95,7 +97,8 @@ static int bench_one(const char *model, const char *device, int nofuse, int runs
         if (json) {
             printf("%s{\"model\": ", first ? "" : ",\n");
             cli_json_str(stdout, model);
-            printf(", \"fused\": %s, \"device\": ", nofuse ? "false" : "true");
+            printf(", \"fused\": %s, \"layout\": %s, \"layout_kernels\": %d, \"device\": ",
+                   nofuse ? "false" : "true", pl.layout ? "true" : "false", pl.prep.layout_kernels);
             cli_json_str(stdout, rt_cl_device(c)->name);
             printf(", \"compute_ops\": %d, \"kernels\": %d, \"host_blocks\": %d, \"views\": %d, "
                    "\"fusion_rate\": %.3f, \"peak_bytes\": %lld, \"param_bytes\": %lld, "
@@ -115,12 +118,14 @@ static int bench_one(const char *model, const char *device, int nofuse, int runs
             }
             printf("], \"status\": \"ok\"}");
         } else {
-            printf("%s (%s) on %s: median %.2f ms (min %.2f, %d runs after 3 warm-ups)\n", model,
-                   nofuse ? "unfused" : "fused", rt_cl_device(c)->name, med, t[0], runs);
+            printf("%s (%s, layout pass %s) on %s: median %.2f ms (min %.2f, %d runs after 3 "
+                   "warm-ups)\n",
+                   model, nofuse ? "unfused" : "fused", pl.layout ? "on" : "off",
+                   rt_cl_device(c)->name, med, t[0], runs);
             printf("  %d compute ops -> %d kernels + %d host blocks (%.1f ms of host work), %d "
-                   "views; peak activations %.2f MB; optimize %.0f ms\n",
+                   "views, %d layout kernels; peak activations %.2f MB; optimize %.0f ms\n",
                    pl.compute_ops, st.kernels, st.host_blocks, st.host_ms, st.views,
-                   st.peak_bytes / 1e6, pl.optimize_ms);
+                   pl.prep.layout_kernels, st.peak_bytes / 1e6, pl.optimize_ms);
             for (int i = 0; i < ntop; i++)
                 printf("  top kernel %-22s %-11s %7.3f ms/inference  %7.2f GFLOP/s  %6.2f GB/s\n",
                        tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,
@@ -143,13 +148,15 @@ static int bench_one(const char *model, const char *device, int nofuse, int runs
 int cli_bench(int argc, char **argv)
 {
     const char *device = NULL;
-    int json = 0, nofuse = 0, runs = 20, nmodel = 0, rc = CLI_OK;
+    int json = 0, nofuse = 0, nolayout = 0, runs = 20, nmodel = 0, rc = CLI_OK;
     const char *models[256];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
         else if (!strcmp(argv[i], "--no-fuse"))
             nofuse = 1;
+        else if (!strcmp(argv[i], "--no-layout"))
+            nolayout = 1;
         else if (!strcmp(argv[i], "--device") && i + 1 < argc)
             device = argv[++i];
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
@@ -163,7 +170,7 @@ int cli_bench(int argc, char **argv)
     if (!nmodel) return cli_usage("bench", "no model given");
     if (json) printf("[");
     for (int i = 0; i < nmodel; i++)
-        if (bench_one(models[i], device, nofuse, runs, json, i == 0)) rc = CLI_ERR;
+        if (bench_one(models[i], device, nofuse, nolayout, runs, json, i == 0)) rc = CLI_ERR;
     if (json) printf("]\n");
     return rc;
 }

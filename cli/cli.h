@@ -89,10 +89,18 @@ typedef struct cli_pipeline {
     int nb;
     const ir_graph *run;  /* the graph the blocks refer to */
     int compute_ops;      /* of the model as given */
-    double optimize_ms;   /* load + rewrite + fuse */
+    int layout;           /* cross-block read-through of the layout plan (fused runs) */
+    rt_prepare_stats prep; /* what rt_blocks_prepare did */
+    double optimize_ms;   /* load + rewrite + fuse + block preparation */
 } cli_pipeline;
-int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cli_pipeline *pl);
+/* fuse 0: one block per node of the model as given (neither rewriting nor
+   the layout pass); layout 0: the layout pass's read-through off. */
+int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,
+                       cli_pipeline *pl);
 void cli_pipeline_free(cli_pipeline *pl);
+/* --forbid OP,...: 0 when no launching block is made only of those
+   operators, else CLI_ERR after naming each such block on stderr. */
+int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops);
 /* Runs the pipeline's blocks on the OpenCL device (cli/run_opencl.c):
    prints the run's figures, with check the comparison with the reference
    interpreter; out receives the outputs. */
@@ -103,5 +111,6 @@ void cli_compare(const dn_tensor *a, const dn_tensor *b, double *worst, double *
 #endif
 int cli_codegen(int argc, char **argv);
 int cli_bench(int argc, char **argv);
+int cli_profile(int argc, char **argv); /* cli/profile.c */
 
 #endif

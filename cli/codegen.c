@@ -2,8 +2,10 @@
  * block (one readable .cl file per launching block, its comment naming the
  * ONNX nodes it fuses) and the plan (DIR/plan.txt: one line per block with
  * its kind, kernel, family and nodes; host blocks with the reason no
- * template covers them yet).  Needs an OpenCL device only for the device
- * class the templates are chosen for; nothing is compiled. */
+ * template covers them yet): the blocks exactly as `dnnf run` executes
+ * them (cli/pipeline.c).  --no-layout turns the layout pass's read-through
+ * off; --forbid OP,... fails when a launching block is made only of those
+ * operators.  Nothing is compiled and no device is needed. */
 #include "cli.h"
 
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
@@ -14,13 +16,17 @@
 
 int cli_codegen(int argc, char **argv)
 {
-    const char *model = NULL, *outdir = NULL;
-    int nofuse = 0;
+    const char *model = NULL, *outdir = NULL, *forbid = NULL;
+    int nofuse = 0, nolayout = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
             outdir = argv[++i];
         else if (!strcmp(argv[i], "--no-fuse"))
             nofuse = 1;
+        else if (!strcmp(argv[i], "--no-layout"))
+            nolayout = 1;
+        else if (!strcmp(argv[i], "--forbid") && i + 1 < argc)
+            forbid = argv[++i];
         else if (!strcmp(argv[i], "--random-weights")) {
             uint64_t s;
             if (cli_opt_seed(argc, argv, &i, &s)) return cli_usage("codegen", "bad seed");
@@ -35,7 +41,7 @@ int cli_codegen(int argc, char **argv)
     cli_pipeline pl;
     /* constants' values matter to the kernels only as scalars folded into
        the text, so random weights give the same code */
-    if (cli_pipeline_build(model, !nofuse, 1, 0, &pl)) {
+    if (cli_pipeline_build(model, !nofuse, !nolayout, 1, 0, &pl)) {
         cli_pipeline_free(&pl);
         return CLI_ERR;
     }
@@ -52,9 +58,15 @@ int cli_codegen(int argc, char **argv)
         cli_pipeline_free(&pl);
         return cli_fail(&e);
     }
-    fprintf(plan, "# dnnf codegen %s%s: %d blocks\n# block kind kernel family : nodes\n", model,
-            nofuse ? " --no-fuse" : "", pl.nb);
-    cg_device dev = {0, 2, 0};
+    fprintf(plan,
+            "# dnnf codegen %s%s%s: %d blocks (%d split at their anchor, %d by output size, %d "
+            "data-movement blocks read through; layout plan: %d -> %d layout kernels)\n"
+            "# block kind kernel family : nodes\n",
+            model, nofuse ? " --no-fuse" : "", nolayout && !nofuse ? " --no-layout" : "", pl.nb,
+            pl.prep.anchor_splits, pl.prep.size_splits, pl.prep.read_through, pl.prep.plan_before,
+            pl.prep.plan_after);
+    cg_device dev =
+        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
     int rc = CLI_OK, nk = 0, nh = 0, nv = 0;
     for (int i = 0; i < pl.nb && rc == CLI_OK; i++) {
         const cg_block *b = &pl.b[i];
@@ -91,8 +103,12 @@ int cli_codegen(int argc, char **argv)
     }
     fclose(plan);
     if (rc == CLI_OK)
-        printf("%s: %d blocks: %d kernels, %d host blocks, %d views; written to %s/\n", model,
-               pl.nb, nk, nh, nv, outdir);
+        printf("%s: %d blocks: %d kernels, %d host blocks, %d views, %d layout kernels (layout "
+               "pass %s); written to %s/\n",
+               model, pl.nb, nk, nh, nv, pl.prep.layout_kernels, pl.layout ? "on" : "off", outdir);
+    if (rc == CLI_OK && pl.prep.layout_error[0])
+        printf("  layout pass skipped: %s\n", pl.prep.layout_error);
+    if (rc == CLI_OK && forbid) rc = cli_pipeline_forbid(&pl, forbid);
     cli_pipeline_free(&pl);
     return rc;
 }

@@ -10,8 +10,9 @@ static const char *usage_text =
     "usage: dnnf COMMAND [ARGS]\n"
     "\n"
     "  info MODEL [--json]          operators, shapes, sizes after folding\n"
-    "  run MODEL [--reference | --no-fuse] [--check] [--device D] [--random-weights [SEED]]\n"
-    "            [--input NAME=FILE.npy]... [--output-dir DIR] [--input-seed N] [-v]\n"
+    "  run MODEL [--reference | --no-fuse] [--no-layout] [--forbid OP,...] [--check] [--device D]\n"
+    "            [--random-weights [SEED]] [--input NAME=FILE.npy]... [--output-dir DIR]\n"
+    "            [--input-seed N] [-v]\n"
     "                               run fused OpenCL kernels (or the reference interpreter),\n"
     "                               write .npy outputs; --check compares with the reference\n"
     "  weights MODEL -o OUT.onnx [--random-weights [SEED]]\n"
@@ -30,10 +31,13 @@ static const char *usage_text =
     "         [--no-rewrite] [--no-fuse] [--no-eliminate] [--no-select] [--no-images] [--nhwc]\n"
     "         [--max-divmod N] [--max-copies N] [--image-max WxH] [--device D]\n"
     "                               SmartMem layout pass and report (docs/layout.md)\n"
-    "  codegen MODEL -o DIR [--no-fuse] [--random-weights [SEED]]\n"
+    "  codegen MODEL -o DIR [--no-fuse] [--no-layout] [--forbid OP,...] [--random-weights [SEED]]\n"
     "                               one OpenCL file per block, and the plan\n"
-    "  bench MODEL... [--json] [--device D] [--runs N] [--no-fuse]\n"
+    "  bench MODEL... [--json] [--device D] [--runs N] [--no-fuse] [--no-layout]\n"
     "                               latency, kernels, host blocks, memory, roofline\n"
+    "  profile MODEL... -o FILE [--device D] [--runs N] [-r RULES]... [-v]\n"
+    "                               measure the device and the fusion plans' profile verdicts\n"
+    "                               into a database for fuse --profile-db (docs/fusion.md)\n"
     "  report MODEL -o FILE.html [-r RULES]... [--random-weights [SEED]] [--max-draw N] [--max-ms N]\n"
     "                               one HTML page: graphs before/after, fusion blocks, trace, rules\n"
     "  batch DIR -o OUT [-j N] [--run] [-r RULES]...\n"
@@ -133,5 +137,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "batch")) return cli_batch(argc - 1, argv + 1);
     if (!strcmp(cmd, "codegen")) return cli_codegen(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "profile")) return cli_profile(argc - 1, argv + 1);
     return cli_usage(cmd, "unknown command");
 }

@@ -2,8 +2,10 @@
  * `dnnf run`, `dnnf codegen` and `dnnf bench`: load and fold, rewrite
  * with the rules (eg_optimize), expand composites into standard operators
  * (so every node has a template or a reference operator), plan the fusion
- * blocks (fusion/), and list them as codegen blocks.  Unfused: one block
- * per node of the model as given. */
+ * blocks (fusion/), and list them as the blocks that run
+ * (rt_blocks_prepare: split where a block's shape needs it, data movement
+ * read through per the layout plan).  Unfused: one block per node of the
+ * model as given, without the layout pass. */
 #include "cli.h"
 
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
@@ -46,7 +48,44 @@ static ir_graph *load_graph_text(const char *path, uint64_t seed)
     return g;
 }
 
-int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cli_pipeline *pl)
+/* The fusion plan's blocks (or one per node) as they run: split where
+   their shape needs it, data movement read through (runtime/split.c). */
+static int prepare(const char *path, cli_pipeline *pl)
+{
+    dn_err e;
+    cg_block *b;
+    int nb;
+    /* the device class `dnnf codegen` writes for (the split depends only
+       on which blocks a template covers) */
+    cg_device dev =
+        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
+    if (rt_blocks_prepare(pl->run, pl->R, pl->b, pl->nb, &dev, pl->layout, &b, &nb, &pl->prep,
+                          &e)) {
+        dn_errpre(&e, "%s: ", path);
+        return cli_fail(&e);
+    }
+    rt_blocks_free(pl->b, pl->nb);
+    pl->b = b;
+    pl->nb = nb;
+    return CLI_OK;
+}
+
+int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops)
+{
+    int bad = 0;
+    for (int i = 0; i < pl->nb; i++)
+        if (rt_block_only_ops(pl->run, &pl->b[i], ops)) {
+            char nodes[600];
+            cg_block_nodes(pl->run, &pl->b[i], nodes, sizeof nodes);
+            fprintf(stderr, "dnnf: block %d launches only %s: %s\n", pl->b[i].id, ops, nodes);
+            bad++;
+        }
+    if (bad) fprintf(stderr, "dnnf: %d block(s) made only of forbidden operators (%s)\n", bad, ops);
+    return bad ? CLI_ERR : CLI_OK;
+}
+
+int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,
+                       cli_pipeline *pl)
 {
     memset(pl, 0, sizeof *pl);
     dn_err e;
@@ -61,9 +100,11 @@ int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cl
     if (!fuse) {
         pl->run = pl->g;
         if (rt_blocks_per_node(pl->g, &pl->b, &pl->nb, &e)) return cli_fail(&e);
+        if (prepare(path, pl)) return CLI_ERR;
         pl->optimize_ms = now_ms() - t0;
         return CLI_OK;
     }
+    pl->layout = layout;
     char rules[4096];
     const char *env = getenv("DNNF_RULES");
     snprintf(rules, sizeof rules, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
@@ -99,6 +140,7 @@ int cli_pipeline_build(const char *path, int fuse, int random, uint64_t seed, cl
     }
     rt_blocks_from_plan(pl->p, &pl->b, &pl->nb);
     pl->run = pl->h;
+    if (prepare(path, pl)) return CLI_ERR;
     pl->optimize_ms = now_ms() - t0;
     if (pl->h->ninput != pl->g->ninput || pl->h->noutput != pl->g->noutput) {
         fprintf(stderr, "dnnf: %s: rewriting changed the graph's inputs or outputs\n", path);

@@ -1,7 +1,10 @@
 /* run.c -- `dnnf run MODEL`: execute a model and write its outputs as .npy
  * files.  By default the model is rewritten, fused and run as generated
  * OpenCL kernels (cli/pipeline.c, runtime/execute.c); --no-fuse runs one
- * kernel per node of the model as given; --reference runs the reference
+ * kernel per node of the model as given; --no-layout keeps every
+ * data-movement block a copy kernel (the layout pass's read-through off);
+ * --forbid OP,... fails before running when a launching block is made only
+ * of those operators; --reference runs the reference
  * interpreter alone; --check runs it beside the OpenCL run and prints the
  * worst error per output (exit 1 beyond 1e-3 x max |output|).  Inputs come
  * from --input NAME=FILE.npy or, when not given, are generated
@@ -43,8 +46,8 @@ int cli_run(int argc, char **argv)
 {
     const char *path = NULL, *outdir = NULL;
     const char *feed_name[MAX_FEEDS], *feed_file[MAX_FEEDS];
-    const char *device = NULL;
-    int nfeed = 0, reference = 0, random = 0, nofuse = 0, check = 0, verbose = 0;
+    const char *device = NULL, *forbid = NULL;
+    int nfeed = 0, reference = 0, random = 0, nofuse = 0, nolayout = 0, check = 0, verbose = 0;
     uint64_t seed = 0, input_seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -52,6 +55,10 @@ int cli_run(int argc, char **argv)
             reference = 1;
         else if (!strcmp(a, "--no-fuse"))
             nofuse = 1;
+        else if (!strcmp(a, "--no-layout"))
+            nolayout = 1;
+        else if (!strcmp(a, "--forbid") && i + 1 < argc)
+            forbid = argv[++i];
         else if (!strcmp(a, "--check"))
             check = 1;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
@@ -82,13 +89,15 @@ int cli_run(int argc, char **argv)
             path = a;
     }
     if (!path) return cli_usage("run", "missing MODEL");
-    if (reference && (nofuse || check || device))
-        return cli_usage("run", "--reference runs the interpreter alone (no --no-fuse, --check, --device)");
+    if (reference && (nofuse || nolayout || forbid || check || device))
+        return cli_usage("run", "--reference runs the interpreter alone (no --no-fuse, "
+                                "--no-layout, --forbid, --check, --device)");
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
     cli_pipeline pl;
     ir_graph *g;
     if (!reference) {
-        if (cli_pipeline_build(path, !nofuse, random, seed, &pl)) {
+        if (cli_pipeline_build(path, !nofuse, !nolayout, random, seed, &pl) ||
+            (forbid && cli_pipeline_forbid(&pl, forbid))) {
             cli_pipeline_free(&pl);
             return CLI_ERR;
         }
@@ -97,6 +106,8 @@ int cli_run(int argc, char **argv)
         g = cli_load(path, 1, random, seed, NULL);
 #else
     (void)nofuse;
+    (void)nolayout;
+    (void)forbid;
     (void)check;
     (void)device;
     (void)verbose;

@@ -40,7 +40,7 @@ int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel 
     memset(k, 0, sizeof *k);
     if (b->view) return dn_errf(e, "a view block launches nothing"), 0;
     /* only the nodes the outputs depend on count: a sub-block that writes
-       just a prologue value (runtime/execute.c splits blocks by output
+       just a prologue value (runtime/split.c splits blocks by output
        size) is elementwise even if its block holds a product */
     char *need = calloc((size_t)g->nval + 1, 1), *used = calloc((size_t)b->nexec + 1, 1);
     if (!need || !used) abort();

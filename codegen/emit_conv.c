@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* emit_conv_cpu.c */
+int cg_emit_conv_cpu(const ir_graph *g, const cg_block *b, const ir_node *C, int ns,
+                     const int64_t *ks, const int64_t *st, const int64_t *pd, const int64_t *dl,
+                     int64_t G, cg_kernel *k, dn_err *e);
+
 static const char *const onames[] = {"o0", "o1", "o2", "o3", "o4"};
 static const char *const xnames[] = {"x0", "x1", "x2", "x3", "x4"};
 
@@ -30,7 +35,7 @@ int cg_is_window(const ir_node *n)
  * index (o0 = batch, o1 = channel, o2, o3 = pixel). */
 static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C, const int64_t *ks,
                           const int64_t *st, const int64_t *pd, const int64_t *dl, cg_kernel *k,
-                          dn_err *e)
+                          const cg_device *d, dn_err *e)
 {
     int xv = C->in[0], yv = C->out[0];
     const dn_shape *XS = &g->val[xv].shape, *YS = &g->val[yv].shape;
@@ -104,7 +109,7 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
                  "        const float16 b_ = vload16(0, a%d + ((n0 / 16) * %lld + k) * 16);\n",
                  warg, (long long)K);
     cg_sb rowa = {0}, bl = {0}, accs = {0}, fmas = {0}, spill = {0};
-    if (rows && rc) {
+    if ((rows || d->gpu) && rc) { /* the GPU form (matmul_gpu.cl) reads these too */
         cg_sb_printf(&rowa,
                      "            float a_;\n            {\n                const int m = min(m0 + "
                      "r, %lld);\n",
@@ -201,9 +206,10 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
                               accs.s ? accs.s : "",
                               fmas.s ? fmas.s : "",
                               spill.s ? spill.s : ""};
-        ex_finish_kernel(k, &x, rows ? "matmul_cpu_rows" : "matmul_cpu", "convmm", "conv-gemm",
-                         " (Conv as implicit GEMM: pixels x channels)", keys, vals, 16, params.s,
-                         nparams.s);
+        if (!d->gpu)
+            ex_finish_kernel(k, &x, rows ? "matmul_cpu_rows" : "matmul_cpu", "convmm", "conv-gemm",
+                             " (Conv as implicit GEMM: pixels x channels)", keys, vals, 16,
+                             params.s, nparams.s);
         k->pack_arg = warg + 1;
         k->pack_trans = 1;
         k->pack_k = K;
@@ -220,6 +226,22 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
             k->global[1] = (size_t)((OC + 15) / 16);
             k->global[2] = (size_t)B;
         }
+        if (d->gpu) /* GPU tiles (emit_matmul.c): fills the source and the launch */
+            cg_matmul_gpu_finish(k, &x, d,
+                                 &(cg_mm_gpu){.M = P,
+                                              .N = OC,
+                                              .K = K,
+                                              .batch = B,
+                                              .aload = rowa.s,
+                                              .bload = bl.s,
+                                              .ebody = eb.s,
+                                              .stores = stores.s,
+                                              .bpacked = 1,
+                                              .barg = warg,
+                                              .mfast = 1,
+                                              .prefix = "convmm",
+                                              .family = "conv-gemm",
+                                              .note = " (Conv as implicit GEMM, GPU tiles)"});
         k->flops = 2.0 * (double)B * (double)P * (double)OC * (double)K;
     }
     free(key);
@@ -276,9 +298,16 @@ int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_ke
         if (dn_shape_numel(&g->val[b->outputs[i]].shape) != N)
             return dn_errf(e, "%s block with outputs of another size", C->op), 0;
 
-    if (conv && G == 1 && ns == 2 && !d->gpu && wv->kind == IR_VAL_CONST && wv->dtype == DN_F32 &&
+    /* the CPU forms (emit_conv_cpu.c): register-blocked implicit GEMM,
+       row-staged depthwise and pooling; -1 leaves the block to the forms
+       below */
+    if (!d->gpu) {
+        int rcpu = cg_emit_conv_cpu(g, b, C, ns, ks, st, pd, dl, G, k, e);
+        if (rcpu >= 0) return rcpu;
+    }
+    if (conv && G == 1 && ns == 2 && wv->kind == IR_VAL_CONST && wv->dtype == DN_F32 &&
         (C->nin < 3 || C->in[2] < 0 || g->val[C->in[2]].kind == IR_VAL_CONST))
-        return emit_conv_gemm(g, b, C, ks, st, pd, dl, k, e);
+        return emit_conv_gemm(g, b, C, ks, st, pd, dl, k, d, e);
 
     dn_arena *a = dn_arena_new();
     ex_ctx x;

@@ -107,4 +107,28 @@ int cg_is_window(const ir_node *n); /* Conv, MaxPool, AveragePool */
 int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                    dn_err *e);
 
+/* The GPU form of a product (templates/matmul_gpu.cl; docs/gpu.md), shared
+   by the matmul family and conv-gemm.  The template defines, around each
+   piece: for aload, m0 (the row, unclamped), r (0) and k (clamped), and
+   aload declares `float a_` for row min(m0 + r, M - 1); for bload, n
+   (clamped) and k, and bload declares `float b_`; with bpacked, B is
+   argument barg in packed panels and bload is not used; ebody and stores
+   see m, n, bz and `acc`. */
+typedef struct cg_mm_gpu {
+    int64_t M, N, K, batch;
+    const char *batch_index; /* statements naming batch indices from bz */
+    const char *aload, *bload, *ebody, *stores;
+    int bpacked;        /* B is read as packed panels (cg_kernel.pack_arg) */
+    int barg;           /* with bpacked: B's argument number */
+    int akfast, bkfast; /* the operand is contiguous along k in memory */
+    int mfast;          /* the output is contiguous along m (conv-gemm) */
+    const char *prefix, *family, *note;
+} cg_mm_gpu;
+/* Fills matmul_gpu.cl into k (the tile chosen from d, M, N, K and batch)
+   and sets its launch: one W x W work-group per output tile and batch
+   entry; a product of at most 4 rows with a packed B takes
+   matmul_gpu_gemv.cl instead (one work-group per 16-column panel;
+   DNNF_GPU_NO_GEMV=1 keeps the tiles, for comparison). */
+void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_mm_gpu *p);
+
 #endif

@@ -9,7 +9,13 @@
  * the input is read as [rows..., L] through a reshape map, so a
  * GlobalAveragePool over H x W and a ReduceMean over the last axis are the
  * same kernel.  The passes recompute the prologue instead of keeping the
- * row: prologues are elementwise and cheap, the row can be long. */
+ * row: prologues are elementwise and cheap, the row can be long.
+ *
+ * On a GPU one work-item per row starves the machine (a LayerNorm of 197
+ * rows is 197 threads), so rows of 64 elements or more take the group form
+ * (templates/reduce_group.cl): one work-group per row, its work-items
+ * striding over the row in each pass, the partial results combined by a
+ * tree in local memory between passes (docs/gpu.md). */
 #include "emit_impl.h"
 
 #ifdef DNNF_HAVE_CODEGEN
@@ -77,7 +83,6 @@ static int reduced_axis(const ir_graph *g, const ir_node *n, int r, dn_err *e)
 int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                    dn_err *e)
 {
-    (void)d;
     const ir_node *R = NULL;
     for (int i = 0; i < b->nexec; i++)
         if (cg_is_reduction(&g->node[b->exec[i]])) R = &g->node[b->exec[i]];
@@ -97,6 +102,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     for (int a = 0; a < ax; a++)
         rows *= XS->d[a];
     int full = !strcmp(R->op, "Softmax") || !strcmp(R->op, "LayerNormalization");
+    int grp = d->gpu && L >= 64; /* the group form (reduce_group.cl) */
     int64_t onum = dn_shape_numel(OS);
     if (L <= 0 || rows <= 0 || rows > 0x7fffffff || L > 0x7fffffff)
         return dn_errf(e, "%s of %lld x %lld", R->op, (long long)rows, (long long)L), 0;
@@ -212,57 +218,76 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
                          (long long)XS->d[q]);
             stride *= XS->d[q];
         }
-        char loop[64];
-        snprintf(loop, sizeof loop, "for (int j = 0; j < %lld; j++)", (long long)L);
+        /* the group form: each pass strides over the row, and its partial
+           result is combined across the work-group before the next pass */
+        int wg = 1;
+        while (grp && wg < 256 && wg < L)
+            wg *= 2;
+        char loop[96], gmx[64] = "", gs[64] = "", gv[64] = "", one[32] = "";
+        if (grp) {
+            snprintf(loop, sizeof loop, "for (int j = lid_; j < %lld; j += %d)", (long long)L, wg);
+            int mn = !strcmp(R->op, "ReduceMin");
+            snprintf(gmx, sizeof gmx, "    mx_ = grp_%s(mx_, red_);\n", mn ? "min" : "max");
+            snprintf(gs, sizeof gs, "    s_ = grp_sum(s_, red_);\n");
+            snprintf(gv, sizeof gv, "    v_ = grp_sum(v_, red_);\n");
+            snprintf(one, sizeof one, "if (lid_ == 0) ");
+        } else
+            snprintf(loop, sizeof loop, "for (int j = 0; j < %lld; j++)", (long long)L);
         if (!strcmp(R->op, "Softmax")) {
             cg_sb_printf(
                 &passes,
-                "    float mx_ = -INFINITY;\n    %s {\n%s        mx_ = fmax(mx_, %s);\n    }\n"
-                "    float s_ = 0.0f;\n    %s {\n%s        s_ += exp(%s - mx_);\n    }\n"
+                "    float mx_ = -INFINITY;\n    %s {\n%s        mx_ = fmax(mx_, %s);\n    }\n%s"
+                "    float s_ = 0.0f;\n    %s {\n%s        s_ += exp(%s - mx_);\n    }\n%s"
                 "    const float inv_ = 1.0f / s_;\n"
                 "    %s {\n%s        const float x_ = %s;\n        const float y_ = %s;\n%s%s    "
                 "}\n",
-                loop, xbody, xe, loop, xbody, xe, loop, xbody, xe, val, ebody, st.s);
+                loop, xbody, xe, gmx, loop, xbody, xe, gs, loop, xbody, xe, val, ebody, st.s);
         } else if (!strcmp(R->op, "LayerNormalization")) {
             char epsl[40];
             cg_flit(epsl, eps);
             cg_sb_printf(&passes,
-                         "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n"
+                         "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n%s"
                          "    const float mean_ = s_ / %lld.0f;\n"
                          "    float v_ = 0.0f;\n    %s {\n%s        const float d_ = %s - mean_;\n "
-                         "       v_ += d_ * d_;\n    }\n"
+                         "       v_ += d_ * d_;\n    }\n%s"
                          "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n"
                          "    %s {\n%s        const float x_ = %s;\n%s        const float y_ = "
                          "%s;\n%s%s    }\n",
-                         loop, xbody, xe, (long long)L, loop, xbody, xe, (long long)L, epsl, loop,
-                         xbody, xe, sb.s ? sb.s : "", val, ebody, st.s);
+                         loop, xbody, xe, gs, (long long)L, loop, xbody, xe, gv, (long long)L, epsl,
+                         loop, xbody, xe, sb.s ? sb.s : "", val, ebody, st.s);
         } else {
             int mx = !strcmp(R->op, "ReduceMax"), mn = !strcmp(R->op, "ReduceMin");
             if (mx || mn)
-                cg_sb_printf(&passes,
-                             "    float mx_ = %s;\n    %s {\n%s        mx_ = %s(mx_, %s);\n    }\n",
-                             mx ? "-INFINITY" : "INFINITY", loop, xbody, mx ? "fmax" : "fmin", xe);
+                cg_sb_printf(
+                    &passes,
+                    "    float mx_ = %s;\n    %s {\n%s        mx_ = %s(mx_, %s);\n    }\n%s",
+                    mx ? "-INFINITY" : "INFINITY", loop, xbody, mx ? "fmax" : "fmin", xe, gmx);
             else
                 cg_sb_printf(&passes,
-                             "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n", loop,
-                             xbody, xe);
+                             "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n%s", loop,
+                             xbody, xe, gs);
             cg_sb_printf(
                 &passes,
-                "    {\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n", val,
-                ebody, st.s);
+                "    %s{\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n",
+                one, val, ebody, st.s);
         }
         ex_params(&x, &params, 0);
         ex_params(&x, &nparams, 1);
-        char sL[24], sR[24];
+        char sL[24], sR[24], sW[16];
         snprintf(sL, sizeof sL, "%lld", (long long)L);
         snprintf(sR, sizeof sR, "%lld", (long long)rows);
-        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "L", "ROWS", "INDEX", "PASSES", "WHAT"};
+        snprintf(sW, sizeof sW, "%d", wg);
+        const char *keys[] = {"COMMENT", "NAME",   "PARAMS", "L", "ROWS",
+                              "INDEX",   "PASSES", "WHAT",   "WG"};
         const char *vals[] = {"",       "KERNEL", params.s, sL, sR, index.s ? index.s : "",
-                              passes.s, what};
-        ex_finish_kernel(k, &x, "reduce_row", "red", "reduction", NULL, keys, vals, 8, params.s,
+                              passes.s, what,     sW};
+        ex_finish_kernel(k, &x, grp ? "reduce_group" : "reduce_row", "red", "reduction",
+                         grp ? " (one work-group per row)" : NULL, keys, vals, 9, params.s,
                          nparams.s);
         k->dims = 1;
-        k->global[0] = (size_t)rows;
+        k->global[0] = (size_t)rows * (size_t)wg;
+        k->has_local = grp;
+        k->local[0] = (size_t)wg;
         k->flops = (double)rows * (double)L * (full ? 8.0 : 1.0);
     }
     free((char *)x.override_key);

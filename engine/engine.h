@@ -204,6 +204,8 @@ int ir_find_value(const ir_graph *g, const char *name);
 int ir_add_node(ir_graph *g, const char *op, const char *name, const int *in, int nin,
                 const int *out, int nout);
 ir_attr *ir_add_attr(ir_graph *g, int node, const char *name, int type);
+/* Adds to node a deep copy of attribute s (of any graph). */
+ir_attr *ir_copy_attr(ir_graph *g, int node, const ir_attr *s);
 void ir_add_input(ir_graph *g, int value);
 void ir_add_output(ir_graph *g, int value);
 

@@ -175,6 +175,32 @@ ir_attr *ir_add_attr(ir_graph *g, int node, const char *name, int type)
     return a;
 }
 
+static void *dup_bytes(const void *src, size_t n)
+{
+    void *d = xrealloc(NULL, n ? n : 1);
+    if (n) memcpy(d, src, n);
+    return d;
+}
+
+ir_attr *ir_copy_attr(ir_graph *g, int node, const ir_attr *s)
+{
+    ir_attr *d = ir_add_attr(g, node, s->name, s->type);
+    d->i = s->i;
+    d->f = s->f;
+    d->n = s->n;
+    if (s->s) d->s = ir_strdup(s->s);
+    if (s->ints) d->ints = dup_bytes(s->ints, (size_t)s->n * sizeof *s->ints);
+    if (s->floats) d->floats = dup_bytes(s->floats, (size_t)s->n * sizeof *s->floats);
+    if (s->strings) {
+        d->strings = dup_bytes(s->strings, (size_t)s->n * sizeof *s->strings);
+        for (int i = 0; i < s->n; i++)
+            d->strings[i] = ir_strdup(s->strings[i]);
+    }
+    d->t = s->t;
+    d->t.data = s->t.data ? dup_bytes(s->t.data, dn_tensor_bytes(&s->t)) : NULL;
+    return d;
+}
+
 void ir_add_input(ir_graph *g, int value)
 {
     g->input = xrealloc(g->input, (size_t)(g->ninput + 1) * sizeof(int));

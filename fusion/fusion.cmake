@@ -29,6 +29,13 @@ function(dnnf_fusion_setup)
   add_test(NAME fusion_plans
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/fusion/run_plans.sh $<TARGET_FILE:dnnf> ${CMAKE_SOURCE_DIR})
   set_tests_properties(fusion_plans PROPERTIES LABELS fusion)
+  # The measured profile database (`dnnf profile`, then `dnnf fuse
+  # --profile-db`) on the default OpenCL device, and bad database files
+  # refused with file:line.  Shares the code generator tests' kernel cache.
+  add_test(NAME fusion_profile_db
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/fusion/run_profile.sh $<TARGET_FILE:dnnf> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(fusion_profile_db PROPERTIES LABELS fusion TIMEOUT 120
+                       ENVIRONMENT DNNF_CACHE_DIR=${CMAKE_BINARY_DIR}/kernel-cache)
   # The examples: planned, validated and run block by block.
   file(GLOB DNNF_FUSION_EXAMPLES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/examples/*.graph)
   foreach(ex ${DNNF_FUSION_EXAMPLES})

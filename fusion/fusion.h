@@ -97,8 +97,28 @@ double fu_estimate_ms(const fu_device_model *d, double bytes, double flops);
 typedef struct fu_profile fu_profile;
 
 /* Opens the database at path (missing file: empty), for device d.  path
-   NULL: in memory only.  Lines are `DEVICE <TAB> SIGNATURE <TAB> MS`. */
+   NULL: in memory only.  Lines are `DEVICE <TAB> SIGNATURE <TAB> MS`, and
+   `@device <TAB> NAME <TAB> launch_us=X <TAB> gbytes_s=X <TAB> gflops_s=X
+   [<TAB> tile=X]`: a device's measured constants (`dnnf profile`).  d NULL:
+   the file's first @device (its constants drive the static model, its
+   name keys the lookups), else fu_device_model_default.  A malformed line
+   is an error naming path:line. */
 fu_profile *fu_profile_open(const char *path, const fu_device_model *d, dn_err *e);
+/* Sets the device (its constants are saved as its @device line). */
+void fu_profile_set_device(fu_profile *p, const fu_device_model *d);
+/* Measured entries of the database's device (its @device line aside). */
+int fu_profile_entries(const fu_profile *p);
+/* Measures a set of nodes of g (node ids, producers first) run as one
+   block on the database's device: 0 and *ms, or -1 when it cannot (the
+   static model then decides). */
+typedef int (*fu_timer)(void *ctx, const ir_graph *g, const int *nodes, int n, double *ms);
+/* With a timer, a signature the database lacks is measured when the
+   planner asks for it, and recorded (`dnnf profile`). */
+void fu_profile_set_timer(fu_profile *p, fu_timer t, void *ctx);
+/* The database's latency of a block signature, else the timer's
+   measurement of nodes (then recorded): 1 and *ms, or 0. */
+int fu_profile_measure(fu_profile *p, const char *signature, const ir_graph *g, const int *nodes,
+                       int n, double *ms);
 void fu_profile_free(fu_profile *p);
 const fu_device_model *fu_profile_device(const fu_profile *p);
 /* The measured latency of a block signature on this device: 1 and *ms,
@@ -158,6 +178,7 @@ enum {
     FU_WHY_ARGS,      /* too many kernel arguments */
     FU_WHY_WORK,      /* too much work per thread */
     FU_WHY_SLOWER,    /* profile: the fused block is not faster */
+    FU_WHY_RECOMPUTE, /* a convolution's prologue that an epilogue computes once */
 };
 
 typedef struct fu_step {

@@ -200,7 +200,27 @@ static int try_join(fu_plan *p, int b, int c, int dir, int from, int k)
         p->steps[p->nsteps - 1].why = FU_WHY_WORK;
         return 0;
     }
-    if (verdict == GM_PROFILE) {
+    /* The prologue rule (docs/fusion.md): a computed node joining a
+       convolution as the prologue of its windowed input is redone once per
+       tap, and makes the convolution stage its input.  When an epilogue
+       can compute it once instead (its input comes from a Many-to-Many
+       node that nothing else reads: the same bytes either way), the join
+       is refused; otherwise, when it is redone (more than one tap per
+       element), it is settled like a `profile` pair, the recomputation
+       counted. */
+    int settle = 0;
+    if (verdict == GM_FUSE) {
+        nset pro = dir == FU_DIR_SUCC ? (nset){b, -1} : (nset){-1, c};
+        double taps = dir == FU_DIR_SUCC ? fup_window_taps(p, c, k) : fup_window_taps(p, from, k);
+        double pf = 0;
+        if (taps >= 1) fup_set_cost(p, pro, NULL, NULL, &pf, NULL);
+        if (taps >= 1 && pf > 0 && fup_epilogue_home(p, pro)) {
+            p->steps[p->nsteps - 1].why = FU_WHY_RECOMPUTE;
+            return 0;
+        }
+        settle = taps > 1 && pf > 0;
+    }
+    if (verdict == GM_PROFILE || settle) {
         /* the producer's work is redone once per read of its result */
         double extra = 0;
         if (dir == FU_DIR_SUCC) {

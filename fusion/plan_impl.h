@@ -141,6 +141,8 @@ int fup_produced_in(const fu_plan *p, nset s, int v);
 void fup_set_cost(fu_plan *p, nset s, int *nargs, double *bytes, double *flops, double *max_out);
 int fup_would_cycle(fu_plan *p, int b, int c);
 double fup_fanout(const fu_plan *p, int consumer, int v);
+double fup_window_taps(const fu_plan *p, int consumer, int k);
+int fup_epilogue_home(fu_plan *p, nset s);
 double fup_set_ms(fu_plan *p, nset s, double extra_flops, int *measured);
 
 /* recompute.c */

@@ -132,7 +132,10 @@ static const char *why_name(const fu_step *s)
     case FU_WHY_WORK:
         return "too much work per thread";
     case FU_WHY_SLOWER:
-        return "profile: not faster fused";
+        return s->verdict == GM_PROFILE ? "profile: not faster fused"
+                                        : "recomputed per tap: not faster fused";
+    case FU_WHY_RECOMPUTE:
+        return "prologue of a convolution: epilogue of its producer instead";
     default:
         return "?";
     }
@@ -154,8 +157,8 @@ static void print_steps(const fu_plan *p, FILE *f)
             fprintf(f, "  %s %s %s of %s: %s + %s: %s", s->kind == FU_STEP_JOIN ? "join" : "stop",
                     nm, dir_name(s->dir), g->node[s->from].name, fu_type_name(m, s->first),
                     fu_type_name(m, s->second), why_name(s));
-            if (s->verdict == GM_PROFILE && s->why != FU_WHY_CYCLE && s->why != FU_WHY_ARGS &&
-                s->why != FU_WHY_WORK)
+            if ((s->verdict == GM_PROFILE || s->ms_fused > 0) && s->why != FU_WHY_CYCLE &&
+                s->why != FU_WHY_ARGS && s->why != FU_WHY_WORK && s->why != FU_WHY_RECOMPUTE)
                 fprintf(f, " (fused %.4g ms, apart %.4g ms, %s)", s->ms_fused, s->ms_apart,
                         s->measured ? "measured" : "estimated");
             fputc('\n', f);

@@ -251,7 +251,7 @@ int ly_select(ly_plan *p, dn_err *e)
             int src = w[i].acc >= 0 ? p->acc[w[i].acc].source : g->node[w[i].node].in[w[i].slot];
             if (src != v) continue;
             int copy = 0;
-            for (int c = 0; c < nc; c++)
+            for (int c = 0; c < nc && c < nd; c++) /* nd == 0: a pinned value, one copy */
                 if (kinds[c] == w[i].kind && dims[c] == w[i].dim) copy = c;
             ly_layout *l = &p->lays[v][copy];
             l->readers++;

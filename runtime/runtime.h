@@ -108,6 +108,8 @@ const char *rt_cl_cache_dir(const rt_cl_ctx *c, const char **why);
  * A build failure's message quotes the generated source line of every
  * `line:col: error` in the build log, then the log.
  */
+/* The options every generated kernel is built with (runtime/execute.c). */
+#define RT_KERNEL_BUILD_OPTIONS "-cl-denorms-are-zero"
 int rt_cl_build(rt_cl_ctx *c, const char *source, const char *options, const char *label,
                 rt_cl_program **prog, dn_err *e);
 /* The kernel `name` of a program (created once, then reused). */
@@ -297,7 +299,9 @@ typedef struct rt_exec_block {
 } rt_exec_block;
 
 /* Emits and builds every block's kernel and uploads the constants.  The
-   graph and blocks must outlive the executor. */
+   graph and blocks must outlive the executor; blocks come from
+   rt_blocks_prepare (a block whose outputs differ in size has no template
+   and runs on the host). */
 rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const struct cg_block *b, int nb,
                      dn_err *e);
 void rt_exec_free(rt_exec *x);
@@ -320,6 +324,45 @@ void rt_blocks_free(struct cg_block *b, int nb);
 /* The blocks of a fusion plan. */
 int rt_blocks_from_plan(const struct fu_plan *p, struct cg_block **b, int *nb);
 #endif
+
+/* The block list that runs (runtime/split.c; docs/codegen.md, "Block
+   splitting"; docs/layout.md section 5), made from the fusion plan's blocks
+   or one per node:
+     - a block no template covers because of its shape, with one anchor
+       (MatMul/Gemm, reduction, Conv or pool), is split at the anchor: the
+       prologue values other blocks read (elementwise), the anchor with its
+       prologue and own-index epilogue, the rest reading its result;
+     - a block whose outputs differ in size becomes one block per size;
+     - with layout on (and rules r, for the layout plan's groups), a block
+       made only of data movement whose nodes the layout plan reads
+       through launches nothing: its readers take its nodes and read the
+       source tensor (docs/layout.md section 2).  layout 0 is the pass off:
+       such blocks run as copy kernels.
+   d is the device the emitter writes for (the split is decided by which
+   blocks a template covers).  Blocks are renumbered 0..n-1.  The caller
+   frees *out with rt_blocks_free. */
+struct gm_rules;
+struct cg_device;
+typedef struct rt_prepare_stats {
+    int anchor_splits;  /* blocks split at their anchor */
+    int size_splits;    /* blocks split by output size */
+    int read_through;   /* data-movement blocks folded into their readers */
+    int kernels;        /* launching blocks (kernels and host blocks) */
+    int layout_kernels; /* launching blocks made only of data movement */
+    /* the layout plan's own count over these blocks (ly_summary): layout
+       kernels before the pass and after it; after == layout_kernels when
+       what runs agrees with the plan */
+    int plan_before, plan_after;
+    /* why no layout plan could be built (then nothing is read through);
+       empty when it was */
+    char layout_error[200];
+} rt_prepare_stats;
+int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const struct cg_block *b, int nb,
+                      const struct cg_device *d, int layout, struct cg_block **out, int *nout,
+                      rt_prepare_stats *st, dn_err *e);
+/* 1 when block b launches work (kernel or host) made only of operators in
+   the comma-separated list ops ("Transpose,Reshape"). */
+int rt_block_only_ops(const ir_graph *g, const struct cg_block *b, const char *ops);
 
 /* ===================== end executing kernels ======================== */
 

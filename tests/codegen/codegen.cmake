@@ -37,13 +37,58 @@ function(dnnf_codegen_setup)
              COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_graph.sh $<TARGET_FILE:dnnf> ${c})
     set_tests_properties(codegen_${name} PROPERTIES LABELS unit ENVIRONMENT DNNF_CACHE_DIR=${cache})
   endforeach()
+  # The layout pass in what runs (runtime/split.c, docs/codegen.md "Block
+  # splitting"): anchor split, read-through across blocks, --no-layout.
+  foreach(name attention_output window_partition)
+    add_test(NAME codegen_layout_${name}
+             COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_layout.sh $<TARGET_FILE:dnnf>
+                     ${CMAKE_SOURCE_DIR}/tests/codegen/${name}.graph)
+    set_tests_properties(codegen_layout_${name} PROPERTIES LABELS unit
+                         ENVIRONMENT DNNF_CACHE_DIR=${cache})
+  endforeach()
   set(models ${CMAKE_SOURCE_DIR}/../shared/models)
+  # No kernel made only of Transpose/Reshape-like nodes in the transformer
+  # and shuffle models (issue 7): `dnnf codegen` lists the blocks exactly
+  # as they run and compiles nothing, so this is cheap.
+  foreach(m vit_b_16 swin_t bert_base distilbert gpt2 llama_tiny convnext_tiny shufflenet_v2_x1_0)
+    if(EXISTS ${models}/${m}.onnx)
+      add_test(NAME model_layout_kernels_${m}
+               COMMAND $<TARGET_FILE:dnnf> codegen ${models}/${m}.onnx
+                       -o ${CMAKE_BINARY_DIR}/layout-kernels/${m} --random-weights 1
+                       --forbid Transpose,Reshape,Flatten,Squeeze,Unsqueeze,DepthToSpace,SpaceToDepth)
+      set_tests_properties(model_layout_kernels_${m} PROPERTIES LABELS model TIMEOUT 300)
+    endif()
+  endforeach()
   foreach(m squeezenet1_1 mobilenet_v2 shufflenet_v2_x1_0 efficientnet_b0 regnet_y_400mf
             resnet50 llama_tiny distilbert gpt2 swin_t)
     if(EXISTS ${models}/${m}.onnx)
       add_test(NAME model_run_${m}
                COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_model.sh $<TARGET_FILE:dnnf> ${models}/${m}.onnx)
       set_tests_properties(model_run_${m} PROPERTIES LABELS model TIMEOUT 900
+                           ENVIRONMENT DNNF_CACHE_DIR=${cache})
+    endif()
+  endforeach()
+  # The GPU family forced on the default device (tests/codegen/run_gpu.sh,
+  # docs/gpu.md): graph cases (unit) and two models (model).
+  foreach(c gpu_tiles matmul_epilogue matmul_batch_fold attention_scores conv_pool)
+    add_test(NAME codegen_gpu_${c}
+             COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu.sh $<TARGET_FILE:dnnf>
+                     ${CMAKE_SOURCE_DIR}/tests/codegen/${c}.graph ${CMAKE_BINARY_DIR}/gpu-codegen/${c})
+    set_tests_properties(codegen_gpu_${c} PROPERTIES LABELS unit ENVIRONMENT DNNF_CACHE_DIR=${cache})
+  endforeach()
+  # the same with tiles the table picks only on larger devices: 8 x 8
+  # work-groups, half-panel packed loads (BN = 8), a K-tile of 16
+  add_test(NAME codegen_gpu_gpu_tiles_small
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu.sh $<TARGET_FILE:dnnf>
+                   ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph)
+  set_tests_properties(codegen_gpu_gpu_tiles_small PROPERTIES LABELS unit
+                       ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_TILE=8,2,1,16")
+  foreach(m squeezenet1_1 distilbert)
+    if(EXISTS ${models}/${m}.onnx)
+      add_test(NAME model_gpu_${m}
+               COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu.sh $<TARGET_FILE:dnnf>
+                       ${models}/${m}.onnx ${CMAKE_BINARY_DIR}/gpu-codegen/${m})
+      set_tests_properties(model_gpu_${m} PROPERTIES LABELS model TIMEOUT 900
                            ENVIRONMENT DNNF_CACHE_DIR=${cache})
     endif()
   endforeach()

@@ -1,0 +1,156 @@
+/* ${COMMENT} */
+/* matmul family, GPU shape (GUIDE §5; docs/gpu.md): a W x W work-group
+   computes a BM x BN = W*TM x W*TN tile of the output.  Per K-tile of BK
+   the group stages the A tile (BM x BK) and the B tile (BK x BN) in local
+   memory -- its work-items load them together, element by element through
+   the operands' prologues (zero past K), or, for a constant B packed in
+   16-column panels, four contiguous floats at a time -- then each work-item
+   accumulates TM x TN outputs in registers: rows tm + W i, columns
+   tn + W j, so that neighbouring work-items read neighbouring local words
+   and store neighbouring outputs.  The epilogue runs on each accumulator
+   before the store.  A deep K-tile (BK up to 64) gives each trip through
+   global memory more work: at batch 1 a product has few work-groups per
+   compute unit, and the loads' latency is what they wait for.  Also the
+   conv-gemm form (Conv as implicit GEMM).
+   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} */
+#define W ${W}
+#define TM ${TM}
+#define TN ${TN}
+#define BK ${BK}
+#define BM (W * TM)
+#define BN (W * TN)
+#define NT (W * W)
+#define PW (BN < 16 ? BN : 16) /* columns of a packed panel in the tile */
+#define NA ((BM * BK + NT - 1) / NT)      /* A elements a work-item loads */
+#define NB ((BN * BK + NT - 1) / NT)      /* B elements */
+#define NB4 ((BN * BK / 4 + NT - 1) / NT) /* packed B: float4s */
+__kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
+{
+    const int t_ = get_local_id(1) * W + get_local_id(0);
+#if ${MFAST}
+    /* the output is contiguous along m: local dim 0 walks the rows */
+    const int tm = get_local_id(0), tn = get_local_id(1);
+    const int tm0 = get_group_id(0) * BM, tn0 = get_group_id(1) * BN;
+#else
+    const int tn = get_local_id(0), tm = get_local_id(1);
+    const int tn0 = get_group_id(0) * BN, tm0 = get_group_id(1) * BM;
+#endif
+    const int bz = get_group_id(2);
+${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast stores */
+    __local float Bs[BK][BN + 4]; /* +4: rows stay 16-byte aligned for vstore4 */
+    float acc_[TM][TN];
+    for (int i = 0; i < TM; i++)
+        for (int j = 0; j < TN; j++)
+            acc_[i][j] = 0.0f;
+    /* Software pipeline: the loads of K-tile k0 are issued into registers,
+       the previous tile is multiplied from local memory while they are in
+       flight, then they are stored to local memory for the next trip. */
+    float pa_[NA];
+#if ${BPACKED}
+    float4 pb_[NB4];
+#else
+    float pb_[NB];
+#endif
+    for (int k0 = 0; k0 < ${K} + BK; k0 += BK) {
+        if (k0 < ${K}) {
+#pragma unroll
+            for (int i_ = 0; i_ < NA; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NA * NT > BM * BK && e_ >= BM * BK) break;
+#if ${AKFAST}
+                const int row_ = e_ / BK, kk_ = e_ % BK; /* A is contiguous along k */
+#else
+                const int row_ = e_ % BM, kk_ = e_ / BM; /* A is contiguous along m */
+#endif
+                /* what ALOAD reads: row min(m0 + r, M - 1), column k */
+                const int m0 = tm0 + row_, r = 0, k = min(k0 + kk_, ${K} - 1);
+${ALOAD}                pa_[i_] = k0 + kk_ < ${K} ? a_ : 0.0f;
+            }
+#if ${BPACKED}
+            /* packed panels P[((n / 16) * K + k) * 16 + n % 16]: the tile's
+               rows of a panel (or of the half panel that BN = 8 covers) are
+               contiguous, read 4 floats at a time */
+#pragma unroll
+            for (int i_ = 0; i_ < NB4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB4 * NT > BN * BK / 4 && e_ >= BN * BK / 4) break;
+                const int q_ = e_ % (PW * BK / 4), kk_ = q_ / (PW / 4);
+                const int c_ = e_ / (PW * BK / 4) * PW + q_ % (PW / 4) * 4, n = tn0 + c_;
+                const int k = k0 + kk_;
+                pb_[i_] = n < ${N} && k < ${K}
+                              ? vload4(0, a${BARG} + ((n / 16) * ${K} + k) * 16 + n % 16)
+                              : (float4)0.0f;
+            }
+#else
+#pragma unroll
+            for (int i_ = 0; i_ < NB; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB * NT > BN * BK && e_ >= BN * BK) break;
+#if ${BKFAST}
+                const int col_ = e_ / BK, kk_ = e_ % BK; /* B is contiguous along k */
+#else
+                const int col_ = e_ % BN, kk_ = e_ / BN; /* B is contiguous along n */
+#endif
+                const int n = min(tn0 + col_, ${N} - 1), k = min(k0 + kk_, ${K} - 1);
+${BLOAD}                pb_[i_] = k0 + kk_ < ${K} ? b_ : 0.0f;
+            }
+#endif
+        }
+        if (k0 > 0) {
+#pragma unroll
+            for (int kk = 0; kk < BK; kk++) {
+                float a[TM], b[TN];
+                for (int i = 0; i < TM; i++)
+                    a[i] = As[kk][tm + W * i];
+                for (int j = 0; j < TN; j++)
+                    b[j] = Bs[kk][tn + W * j];
+                for (int i = 0; i < TM; i++)
+                    for (int j = 0; j < TN; j++)
+                        acc_[i][j] = fma(a[i], b[j], acc_[i][j]);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (k0 < ${K}) {
+#pragma unroll
+            for (int i_ = 0; i_ < NA; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NA * NT > BM * BK && e_ >= BM * BK) break;
+#if ${AKFAST}
+                As[e_ % BK][e_ / BK] = pa_[i_];
+#else
+                As[e_ / BM][e_ % BM] = pa_[i_];
+#endif
+            }
+#if ${BPACKED}
+#pragma unroll
+            for (int i_ = 0; i_ < NB4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB4 * NT > BN * BK / 4 && e_ >= BN * BK / 4) break;
+                const int q_ = e_ % (PW * BK / 4), c_ = e_ / (PW * BK / 4) * PW + q_ % (PW / 4) * 4;
+                vstore4(pb_[i_], 0, &Bs[q_ / (PW / 4)][c_]);
+            }
+#else
+#pragma unroll
+            for (int i_ = 0; i_ < NB; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB * NT > BN * BK && e_ >= BN * BK) break;
+#if ${BKFAST}
+                Bs[e_ % BK][e_ / BK] = pb_[i_];
+#else
+                Bs[e_ / BN][e_ % BN] = pb_[i_];
+#endif
+            }
+#endif
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int i = 0; i < TM; i++) {
+        const int m = tm0 + tm + W * i;
+        if (m >= ${M}) break;
+        for (int j = 0; j < TN; j++) {
+            const int n = tn0 + tn + W * j;
+            if (n >= ${N}) break;
+            const float acc = acc_[i][j];
+${EBODY}${STORES}        }
+    }
+}
