@@ -124,9 +124,6 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     x.body = &body;
     x.indent = 1;
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     for (int i = 0; i < b->noutputs && rc == 1; i++) {
         int v = b->outputs[i];
         if (x.prod[v] < 0) {

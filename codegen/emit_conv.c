@@ -47,9 +47,6 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     cg_sb xb = {0}, loads = {0}, eb = {0}, stores = {0}, params = {0}, nparams = {0}, bidx = {0};
     char xe[256];
     cg_map xm;
@@ -187,9 +184,7 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
         snprintf(sK, sizeof sK, "%lld", (long long)K);
         char sRMR[16];
         snprintf(sRMR, sizeof sRMR, "%d", RMR);
-        const char *keys[] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",      "K",
-                              "BATCH",   "LOADS", "EBODY",  "STORES", "ALOADS", "BLOADS",
-                              "RM",      "ACCS",  "FMAS",   "SPILL"};
+        const char **keys = cg_matmul_cpu_keys;
         const char *vals[] = {"",
                               "KERNEL",
                               params.s,
@@ -313,9 +308,6 @@ int cg_emit_conv(const ir_graph *g, const cg_block *b, const cg_device *d, cg_ke
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     cg_sb body = {0}, xb = {0}, stores = {0}, index = {0}, params = {0}, nparams = {0};
     char xe[256], we[64] = "", be[256] = "0.0f";
     /* the input at (x0 = batch, x1 = channel, x2.. = spatial) */

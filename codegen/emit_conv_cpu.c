@@ -439,9 +439,6 @@ static int emit_gemm(const ir_graph *g, const cg_block *b, const ir_node *C, int
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     /* staged: an input with a prologue; or a window over an input that
        does not stay in L2 beside a weight panel, or a wide one (ResNet's
        7x7 stem: seven classes of edge columns); measured: in place wins
@@ -758,9 +755,6 @@ static int emit_rows(const ir_graph *g, const cg_block *b, const ir_node *C, con
     ex_ctx x;
     ex_init(&x, g, b, a);
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     cg_sb body = {0}, xb = {0}, eb = {0}, stores = {0}, params = {0}, nparams = {0};
     char xe[256], over[128], *key = NULL, what[512];
     int warg = -1, barg = -1;

@@ -136,6 +136,10 @@ void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, dn_arena *a)
             if (n->out[k] >= 0) x->prod[n->out[k]] = b->exec[i];
     }
     x->override_v = -1;
+    /* the block's outputs are the kernel's first arguments, in order */
+    for (int i = 0; i < b->noutputs; i++)
+        ex_arg(x, b->outputs[i]);
+    x->nout = x->nargs;
 }
 
 void ex_forget(ex_ctx *x)

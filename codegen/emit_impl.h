@@ -73,6 +73,8 @@ typedef struct ex_ctx {
     const char *override_key, *override_expr;
 } ex_ctx;
 
+/* Starts the walk over block b; the block's outputs become arguments
+   0..nout-1. */
 void ex_init(ex_ctx *x, const ir_graph *g, const cg_block *b, dn_arena *a);
 void ex_free(ex_ctx *x);
 /* Argument number of a value read or written from memory (added on first use). */
@@ -96,6 +98,10 @@ void ex_params(ex_ctx *x, cg_sb *s, int names); /* names: comments naming the te
 void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const char *prefix,
                       const char *family, const char *note, const char **keys, const char **vals,
                       int nkeys, const char *params, const char *named_params);
+/* The placeholders of matmul_cpu.cl and matmul_cpu_rows.cl in the order
+   their values are given: the matmul family and conv-gemm fill both
+   (emit_matmul.c). */
+extern const char *cg_matmul_cpu_keys[16];
 
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e);

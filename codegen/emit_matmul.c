@@ -18,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *cg_matmul_cpu_keys[16] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",      "K",
+                                            "BATCH",   "LOADS", "EBODY",  "STORES", "ALOADS", "BLOADS",
+                                            "RM",      "ACCS",  "FMAS",   "SPILL"};
+
 static const char *const bnames[] = {"i0", "i1", "i2", "i3", "i4", "i5"};
 
 /* The map over dom (vars: batch..., x, y) into operand shape s; swap: the
@@ -649,9 +653,6 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     char aexpr[256], bexpr[256], over[512];
     const char *names[8];
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     for (int i = 0; i < nb; i++)
         names[i] = bnames[i];
     x.nnames = nb + 2;
@@ -851,9 +852,7 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         ex_params(&x, &params, 0);
         cg_sb nparams = {0};
         ex_params(&x, &nparams, 1);
-        const char *keys[] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",      "K",
-                              "BATCH",   "LOADS", "EBODY",  "STORES", "ALOADS", "BLOADS",
-                              "RM",      "ACCS",  "FMAS",   "SPILL"};
+        const char **keys = cg_matmul_cpu_keys;
         const char *vals[] = {"",
                               "KERNEL",
                               params.s,

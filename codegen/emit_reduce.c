@@ -127,9 +127,6 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     x.names = names;
     x.nnames = ax + 1;
     int rc = 1;
-    for (int i = 0; i < b->noutputs; i++)
-        ex_arg(&x, b->outputs[i]);
-    x.nout = x.nargs;
     cg_sb passes = {0}, index = {0}, xb = {0}, eb = {0}, st = {0}, params = {0}, nparams = {0};
     char xe[256];
     cg_map id, rm, xm;

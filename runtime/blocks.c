@@ -31,31 +31,6 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void *dupmem(const void *src, size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) abort();
-    if (n) memcpy(p, src, n);
-    return p;
-}
-
-static void copy_attr(ir_attr *d, const ir_attr *s)
-{
-    d->i = s->i;
-    d->f = s->f;
-    d->n = s->n;
-    if (s->s) d->s = ir_strdup(s->s);
-    if (s->ints) d->ints = dupmem(s->ints, (size_t)s->n * sizeof *s->ints);
-    if (s->floats) d->floats = dupmem(s->floats, (size_t)s->n * sizeof *s->floats);
-    if (s->strings) {
-        d->strings = dupmem(s->strings, (size_t)s->n * sizeof *s->strings);
-        for (int i = 0; i < s->n; i++)
-            d->strings[i] = ir_strdup(s->strings[i]);
-    }
-    d->t = s->t;
-    d->t.data = s->t.data ? dupmem(s->t.data, dn_tensor_bytes(&s->t)) : NULL;
-}
-
 /* A node the engine has no operator for: run its composite definition. */
 static int run_composite(const ir_node *n, const gm_rules *r, const dn_tensor *const *in,
                          dn_tensor *out, dn_err *e)
@@ -86,7 +61,7 @@ static int run_composite(const ir_node *n, const gm_rules *r, const dn_tensor *c
     free(h->node[id].domain);
     h->node[id].domain = ir_strdup(n->domain);
     for (int a = 0; a < n->nattr; a++)
-        copy_attr(ir_add_attr(h, id, n->attr[a].name, n->attr[a].type), &n->attr[a]);
+        ir_copy_attr(h, id, &n->attr[a]);
     for (int k = 0; k < n->nout; k++)
         ir_add_output(h, outs[k]);
     if (!r)
