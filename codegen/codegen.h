@@ -340,6 +340,11 @@ typedef struct cg_kernel {
     int pack_arg;
     int pack_trans;
     int64_t pack_k, pack_n;
+    /* > 0: the packed panels live in an image2d_t of RGBA float texels,
+       pack_image texels wide, in the packed order (texel t = floats
+       4t .. 4t + 3 at (t % pack_image, t / pack_image)), as many rows as
+       they need; 0: a buffer (docs/gpu.md, "Weights in image2d_t"). */
+    int64_t pack_image;
 } cg_kernel;
 
 /* The kernel of block b.  Returns 1 with *k filled; 0 when no template

@@ -969,6 +969,40 @@ static gpu_tile_t gpu_tile(const cg_device *d, int64_t M, int64_t N, int64_t K, 
     return o;
 }
 
+/* Weights in an image2d_t (DNNF_IMAGES=1; docs/gpu.md): the width in
+   texels of the image that holds a K x N matrix's packed panels, or 0 to
+   keep the buffer (images off, or more texels than fit).  The limits are
+   the 8192 x 8192 texels that OpenCL 1.2 guarantees every device with
+   image support (the H100 allows 16384 x 16384, PoCL here 8192 x 8192),
+   so that a kernel fits every device it may be cached for; the width is
+   a power of two so that the kernel's texel coordinates are a mask and a
+   shift.  4096 x 8192 texels hold 134M floats: vgg16's 25088 x 4096
+   classifier (103M) fits. */
+static int64_t image_width(int64_t K, int64_t N)
+{
+    const char *on = getenv("DNNF_IMAGES");
+    if (!on || strcmp(on, "1")) return 0;
+    const int64_t w = 4096, rows = 8192, texels = K * ((N + 15) / 16 * 16) / 4;
+    return (texels + w - 1) / w <= rows ? w : 0;
+}
+
+/* params with argument arg declared as a read-only image2d_t instead of a
+   buffer of floats. */
+static void image_param(cg_sb *s, int arg)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "__global const float *restrict a%d", arg);
+    size_t n = strlen(pat);
+    for (char *q = s->s ? strstr(s->s, pat) : NULL; q; q = strstr(q + 1, pat)) {
+        if (q[n] >= '0' && q[n] <= '9') continue; /* a12 is not a1 */
+        cg_sb o = {0};
+        cg_sb_printf(&o, "%.*s__read_only image2d_t a%d%s", (int)(q - s->s), s->s, arg, q + n);
+        cg_sb_free(s);
+        *s = o;
+        return;
+    }
+}
+
 void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_mm_gpu *p)
 {
     gpu_tile_t t = gpu_tile(d, p->M, p->N, p->K, p->batch);
@@ -982,12 +1016,21 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
     snprintf(sW, sizeof sW, "%d", t.w);
     snprintf(sBK, sizeof sBK, "%d", t.bk);
     snprintf(sB, sizeof sB, "%d", p->barg);
+    /* at most 4 rows and a constant B: stream B's panels (matmul_gpu_gemv.cl) */
+    int gemv = p->bpacked && p->M <= 4 && !getenv("DNNF_GPU_NO_GEMV");
+    k->pack_image = p->bpacked && !gemv ? image_width(p->K, p->N) : 0;
+    char sI[24];
+    snprintf(sI, sizeof sI, "%lld", (long long)k->pack_image);
     cg_sb params = {0}, nparams = {0};
     ex_params(x, &params, 0);
     ex_params(x, &nparams, 1);
+    if (k->pack_image) {
+        image_param(&params, p->barg);
+        image_param(&nparams, p->barg);
+    }
     const char *keys[] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",       "K",     "TM",
                           "TN",      "MFAST", "AKFAST", "BKFAST", "BPACKED", "BATCH", "ALOAD",
-                          "BLOAD",   "BARG",  "EBODY",  "STORES", "W",       "BK"};
+                          "BLOAD",   "BARG",  "EBODY",  "STORES", "W",       "BK",    "BIMAGE"};
     const char *vals[] = {"",
                           "KERNEL",
                           params.s,
@@ -1007,11 +1050,10 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
                           p->ebody ? p->ebody : "",
                           p->stores ? p->stores : "",
                           sW,
-                          sBK};
-    /* at most 4 rows and a constant B: stream B's panels (matmul_gpu_gemv.cl) */
-    int gemv = p->bpacked && p->M <= 4 && !getenv("DNNF_GPU_NO_GEMV");
+                          sBK,
+                          sI};
     ex_finish_kernel(k, x, gemv ? "matmul_gpu_gemv" : "matmul_gpu", p->prefix, p->family, p->note,
-                     keys, vals, 20, params.s, nparams.s);
+                     keys, vals, 21, params.s, nparams.s);
     cg_sb_free(&params);
     cg_sb_free(&nparams);
     k->flops = 2.0 * (double)p->batch * (double)p->M * (double)p->N * (double)p->K;

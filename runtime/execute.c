@@ -25,10 +25,11 @@ struct rt_exec {
     const cg_block *b;
     int nb;
     rt_memplan mp;
-    rt_cl_buf **bufs;   /* per slot */
-    rt_cl_buf **param;  /* per constant value used by a kernel */
-    rt_cl_buf **packed; /* per constant value read in packed panels (cg_kernel.pack_arg) */
-    cg_kernel *kern;    /* per block (zeroed for views and host blocks) */
+    rt_cl_buf **bufs;    /* per slot */
+    rt_cl_buf **param;   /* per constant value used by a kernel */
+    rt_cl_buf **packed;  /* per constant value read in packed panels (cg_kernel.pack_arg) */
+    rt_cl_buf **packimg; /* the same panels in an image2d_t (cg_kernel.pack_image) */
+    cg_kernel *kern;     /* per block (zeroed for views and host blocks) */
     rt_cl_kernel **kh;
     rt_exec_block *info;
     char **why;
@@ -107,6 +108,9 @@ void rt_exec_free(rt_exec *x)
     if (x->packed)
         for (int v = 0; v < x->g->nval; v++)
             rt_cl_buf_free(x->packed[v]);
+    if (x->packimg)
+        for (int v = 0; v < x->g->nval; v++)
+            rt_cl_buf_free(x->packimg[v]);
     for (int i = 0; i < x->nb; i++) {
         if (x->kern) cg_kernel_free(&x->kern[i]);
         if (x->why) free(x->why[i]);
@@ -115,6 +119,7 @@ void rt_exec_free(rt_exec *x)
     free(x->bufs);
     free(x->param);
     free(x->packed);
+    free(x->packimg);
     free(x->kern);
     free(x->kh);
     free(x->info);
@@ -134,11 +139,16 @@ static int upload_param(rt_exec *x, int v, dn_err *e)
     return n ? rt_cl_write_bytes(x->c, x->param[v], 0, p->data, n, e) : 0;
 }
 
-/* The packed panels of a constant matrix (codegen.h, cg_kernel.pack_arg). */
+/* The packed panels of a constant matrix (codegen.h, cg_kernel.pack_arg),
+   in a buffer, or with cg_kernel.pack_image in an image2d_t of that many
+   texels per row (docs/gpu.md, "Weights in image2d_t"): the same floats in
+   the same order, 4 to a texel, the last row zero-padded.  A value read
+   both ways (a tile kernel and a GEMV) gets both. */
 static int upload_packed(rt_exec *x, const cg_kernel *k, dn_err *e)
 {
     int v = k->args[k->pack_arg - 1];
-    if (x->packed[v]) return 0;
+    rt_cl_buf **slot = k->pack_image ? &x->packimg[v] : &x->packed[v];
+    if (*slot) return 0;
     const ir_value *p = &x->g->val[v];
     if (!p->data || p->dtype != DN_F32)
         return dn_errf(e, "constant '%s' has no f32 data (weights not loaded)", p->name);
@@ -152,14 +162,27 @@ static int upload_packed(rt_exec *x, const cg_kernel *k, dn_err *e)
                 k->pack_trans ? src[n * K + kk] : src[kk * N + n];
     size_t bytes = (size_t)(K * NP) * sizeof *h;
     int rc = 0;
-    x->packed[v] = rt_cl_buf_new(x->c, bytes, e);
-    if (!x->packed[v])
-        rc = -1;
-    else {
-        x->st.param_bytes += (int64_t)bytes;
-        rc = rt_cl_write_bytes(x->c, x->packed[v], 0, h, bytes, e);
+    if (k->pack_image) {
+        int64_t w = k->pack_image, texels = K * NP / 4, rows = (texels + w - 1) / w;
+        *slot = rt_cl_image2d_new(x->c, (size_t)w, (size_t)rows, e);
+        dn_tensor t = {.dtype = DN_F32, .shape = dn_shape_make(1, &(int64_t){K * NP}), .data = h};
+        if (!*slot)
+            rc = -1;
+        else {
+            x->st.param_bytes += w * rows * 16;
+            rc = rt_cl_write(x->c, *slot, &t, e);
+        }
+    } else {
+        *slot = rt_cl_buf_new(x->c, bytes, e);
+        if (!*slot)
+            rc = -1;
+        else {
+            x->st.param_bytes += (int64_t)bytes;
+            rc = rt_cl_write_bytes(x->c, *slot, 0, h, bytes, e);
+        }
     }
     free(h);
+    if (rc) dn_errpre(e, "packing '%s': ", p->name);
     return rc;
 }
 
@@ -179,7 +202,9 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
     x->why = calloc(n, sizeof *x->why);
     x->param = calloc((size_t)g->nval + 1, sizeof *x->param);
     x->packed = calloc((size_t)g->nval + 1, sizeof *x->packed);
-    if (!x->packed || !x->kern || !x->kh || !x->info || !x->why || !x->param) abort();
+    x->packimg = calloc((size_t)g->nval + 1, sizeof *x->packimg);
+    if (!x->packed || !x->packimg || !x->kern || !x->kh || !x->info || !x->why || !x->param)
+        abort();
     const rt_cl_device_info *di = rt_cl_device(c);
     cg_device dev = {.gpu = !strcmp(di->cls, "gpu") || getenv("DNNF_FORCE_GPU_TEMPLATES"),
                      .compute_units = di->compute_units,
@@ -237,6 +262,11 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
                 return NULL;
             }
             x->st.programs++;
+        }
+        if (x->kern[i].pack_image && !di->image_support) {
+            dn_errf(e, "DNNF_IMAGES=1, but device %s has no image support: unset it", di->name);
+            rt_exec_free(x);
+            return NULL;
         }
         if (x->kern[i].pack_arg && upload_packed(x, &x->kern[i], e)) {
             rt_exec_free(x);
@@ -312,7 +342,9 @@ int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err 
         const cg_kernel *k = &x->kern[i];
         rt_cl_arg args[k->nargs > 0 ? k->nargs : 1];
         for (int a = 0; a < k->nargs; a++) {
-            rt_cl_buf *b = a == k->pack_arg - 1 ? x->packed[k->args[a]] : buf_of(x, k->args[a]);
+            rt_cl_buf *b = a != k->pack_arg - 1 ? buf_of(x, k->args[a])
+                           : k->pack_image      ? x->packimg[k->args[a]]
+                                                : x->packed[k->args[a]];
             if (!b)
                 return dn_errf(e, "block %d: no buffer for '%s'", x->b[i].id,
                                g->val[k->args[a]].name);

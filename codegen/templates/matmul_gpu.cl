@@ -12,6 +12,9 @@
    global memory more work: at batch 1 a product has few work-groups per
    compute unit, and the loads' latency is what they wait for.  Also the
    conv-gemm form (Conv as implicit GEMM).
+   With BIW > 0 the packed panels are an image2d_t (DNNF_IMAGES=1,
+   docs/gpu.md): texel t holds floats 4t .. 4t + 3 of the packed order, at
+   (t % BIW, t / BIW), read through the texture cache with read_imagef.
    M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} */
 #define W ${W}
 #define TM ${TM}
@@ -24,6 +27,7 @@
 #define NA ((BM * BK + NT - 1) / NT)      /* A elements a work-item loads */
 #define NB ((BN * BK + NT - 1) / NT)      /* B elements */
 #define NB4 ((BN * BK / 4 + NT - 1) / NT) /* packed B: float4s */
+#define BIW ${BIMAGE} /* > 0: packed B in an image2d_t this many texels wide */
 __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
 {
     const int t_ = get_local_id(1) * W + get_local_id(0);
@@ -36,6 +40,9 @@ __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
     const int tn0 = get_group_id(0) * BN, tm0 = get_group_id(1) * BM;
 #endif
     const int bz = get_group_id(2);
+#if BIW
+    const sampler_t smp_ = CLK_NORMALIZED_COORDS_FALSE | CLK_ADDRESS_NONE | CLK_FILTER_NEAREST;
+#endif
 ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast stores */
     __local float Bs[BK][BN + 4]; /* +4: rows stay 16-byte aligned for vstore4 */
     float acc_[TM][TN];
@@ -77,9 +84,16 @@ ${ALOAD}                pa_[i_] = k0 + kk_ < ${K} ? a_ : 0.0f;
                 const int q_ = e_ % (PW * BK / 4), kk_ = q_ / (PW / 4);
                 const int c_ = e_ / (PW * BK / 4) * PW + q_ % (PW / 4) * 4, n = tn0 + c_;
                 const int k = k0 + kk_;
+#if BIW
+                const int tx_ = ((n / 16) * ${K} + k) * 4 + n % 16 / 4;
+                pb_[i_] = n < ${N} && k < ${K}
+                              ? read_imagef(a${BARG}, smp_, (int2)(tx_ % BIW, tx_ / BIW))
+                              : (float4)0.0f;
+#else
                 pb_[i_] = n < ${N} && k < ${K}
                               ? vload4(0, a${BARG} + ((n / 16) * ${K} + k) * 16 + n % 16)
                               : (float4)0.0f;
+#endif
             }
 #else
 #pragma unroll

@@ -83,6 +83,19 @@ function(dnnf_codegen_setup)
                    ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph)
   set_tests_properties(codegen_gpu_gpu_tiles_small PROPERTIES LABELS unit
                        ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_TILE=8,2,1,16")
+  # constant weights in an image2d_t (DNNF_IMAGES=1, docs/gpu.md): the
+  # table's tiles and the small ones (half-panel texel reads)
+  add_test(NAME codegen_gpu_images
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu_images.sh $<TARGET_FILE:dnnf>
+                   ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph
+                   ${CMAKE_BINARY_DIR}/gpu-codegen/images)
+  set_tests_properties(codegen_gpu_images PROPERTIES LABELS unit ENVIRONMENT DNNF_CACHE_DIR=${cache})
+  add_test(NAME codegen_gpu_images_small
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu_images.sh $<TARGET_FILE:dnnf>
+                   ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph
+                   ${CMAKE_BINARY_DIR}/gpu-codegen/images_small)
+  set_tests_properties(codegen_gpu_images_small PROPERTIES LABELS unit
+                       ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_TILE=8,2,1,16")
   foreach(m squeezenet1_1 distilbert)
     if(EXISTS ${models}/${m}.onnx)
       add_test(NAME model_gpu_${m}
