@@ -15,10 +15,11 @@
    local memory for the tile's window, zero-padded, and serves every
    output channel of the work-item, so the prologue runs once per tap row,
    not once per tap and channel block.
-   depthwise / pool: a work-item owns OHT output rows of one channel; it
-   stages their input rows (through the prologue, padded) in local memory
-   and sweeps them 16 pixels at a time: one vector load and one FMA (or
-   max, or add) per tap.  The epilogue runs per output element. */
+   depthwise / pool: a work-item owns OHT output rows of one channel (of
+   CPW channels in turn on small images); it stages their input rows
+   (through the prologue, padded) in local memory and sweeps them 16
+   pixels at a time: one vector load and one FMA (or max, or add) per
+   tap.  The epilogue runs per output element. */
 __kernel void ${NAME}(${PARAMS})
 {
 ${BODY}}
