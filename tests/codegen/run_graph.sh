@@ -15,3 +15,11 @@ if grep -q "^# expect: no host blocks" "$g"; then
   echo "$out" | grep -q " 0 host blocks" || { echo "host blocks where none are expected"; exit 1; }
 fi
 "$dnnf" run "$g" --random-weights 1 --check --no-fuse
+# a case may name text its generated kernels must contain (the form it tests)
+pat=$(sed -n 's/^# expect-source: //p' "$g")
+if [ -n "$pat" ]; then
+  dir=$(mktemp -d)
+  "$dnnf" codegen "$g" -o "$dir" >/dev/null
+  grep -qF "$pat" "$dir"/*.cl || { echo "no kernel contains: $pat"; rm -rf "$dir"; exit 1; }
+  rm -rf "$dir"
+fi
