@@ -9,8 +9,10 @@ For each model: `dnnf weights MODEL -o TMP.onnx --random-weights 1` writes
 the copy with the weights dnnf runs with; ONNX Runtime loads that copy
 (intra-op threads = --threads, one inter-op thread) and is timed as dnnf
 bench times itself: median of --runs runs after 3 warm-ups.  `dnnf bench
---json` gives the dnnf figures (fused, fused with the layout pass off
-(`--no-layout`: the SmartMem pass's "off" side), then --no-fuse); a dnnf
+--json` gives the dnnf figures: fused; fused with the layout pass off
+(`--no-layout`); unfused with the pass off (`--no-fuse --no-layout`: every
+operator a kernel, the baseline); unfused with the pass on (`--no-fuse`:
+the layout pass alone, SmartMem's own comparison).  A dnnf
 run that exceeds --timeout seconds is reported as "timeout".  The table is
 written between markers into --out with the date and the machine, so the
 file keeps its other text.  Needs numpy and onnxruntime (the project's
@@ -74,7 +76,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--no-layout-column", action="store_true",
-                    help="skip the fused run with the layout pass off")
+                    help="skip the runs with the layout pass toggled (fused --no-layout, unfused with the pass on)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "docs", "benchmarks.md"))
     ap.add_argument("models", nargs="+")
     a = ap.parse_args()
@@ -88,7 +90,9 @@ def main():
         fused = dnnf_bench(a.dnnf, m, [], a.runs, env, a.timeout)
         nolay = ({"status": "skipped"} if a.no_layout_column else
                  dnnf_bench(a.dnnf, m, ["--no-layout"], a.runs, env, a.timeout))
-        unfused = dnnf_bench(a.dnnf, m, ["--no-fuse"], a.runs, env, a.timeout)
+        unfused = dnnf_bench(a.dnnf, m, ["--no-fuse", "--no-layout"], a.runs, env, a.timeout)
+        unlay = ({"status": "skipped"} if a.no_layout_column else
+                 dnnf_bench(a.dnnf, m, ["--no-fuse"], a.runs, env, a.timeout))
         copy = os.path.join(tmp, name + ".onnx")
         ort_ms, why = None, ""
         w = subprocess.run([a.dnnf, "weights", m, "-o", copy, "--random-weights", "1"],
@@ -100,9 +104,10 @@ def main():
                 why = str(e).splitlines()[0][:80]
         else:
             why = w.stderr.strip()[-80:]
-        rows.append((name, fused, nolay, unfused, ort_ms, why))
-        print("%-20s fused %8s ms  layout off %8s ms  unfused %8s ms  ORT %8s ms  kernels %s host %s" % (
-            name, ms(fused), ms(nolay), ms(unfused),
+        rows.append((name, fused, nolay, unfused, unlay, ort_ms, why))
+        print("%-20s fused %8s ms  layout off %8s ms  unfused %8s ms  unfused+layout %8s ms  ORT %8s ms  "
+              "kernels %s host %s" % (
+            name, ms(fused), ms(nolay), ms(unfused), ms(unlay),
             "%.2f" % ort_ms if ort_ms else "-", fused.get("kernels", "-"), fused.get("host_blocks", "-")),
             flush=True)
     lines = ["<!-- bench/compare.py: begin -->",
@@ -111,13 +116,14 @@ def main():
                  datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"), platform.node(),
                  platform.processor() or platform.machine(), a.threads, a.runs),
              "",
-             "| model | dnnf fused ms | layout off ms | layout on/off | dnnf unfused ms | unfused / fused "
+             "| model | dnnf fused ms | layout off ms | layout on/off | dnnf unfused ms "
+             "| unfused + layout ms | layout alone | unfused / fused "
              "| ORT ms | fused / ORT | kernels | host blocks | peak MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, fu, nl, un, o, why in rows:
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, fu, nl, un, ul, o, why in rows:
         ok = fu.get("status") == "ok"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, ms(fu), ms(nl), ratio(nl, fu), ms(un), ratio(un, fu),
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, ms(fu), ms(nl), ratio(nl, fu), ms(un), ms(ul), ratio(un, ul), ratio(un, fu),
             "%.2f" % o if o else "- " + why,
             "%.2fx" % (fu["latency_ms"] / o) if ok and o else "-",
             fu.get("kernels", "-"), fu.get("host_blocks", "-"),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/gpu.sh DNNF OUTDIR MODEL... -- dnnf on a GPU through its OpenCL
-# platform (docs/gpu.md): per model, the checked run and the fused and
-# unfused latency.
+# platform (docs/gpu.md): per model, the checked run and the latency fused
+# and unfused, each with the layout pass on and off.
 #
 #   phase 1, JOBS models at a time:
 #     dnnf run MODEL --device $DEVICE --random-weights 1 --check
@@ -10,8 +10,11 @@
 #     dnnf run MODEL --device $DEVICE --random-weights 1 --no-fuse
 #         compiles the unfused kernels into the shared cache;
 #   phase 2, one model at a time, alone on the GPU (skip with CHECK_ONLY=1):
-#     dnnf bench MODEL --device $DEVICE --json --runs $RUNS [--no-fuse]
-#         median of RUNS runs after 3 warm-ups (GUIDE §7).
+#     dnnf bench MODEL --device $DEVICE --json --runs $RUNS [--no-fuse] [--no-layout]
+#         median of RUNS runs after 3 warm-ups (GUIDE §7); VARIANTS picks
+#         which (default all four: fused, fused --no-layout, --no-fuse
+#         --no-layout (every operator a kernel), --no-fuse (the layout pass
+#         alone)).
 #
 # Writes OUTDIR/MODEL.check.txt, OUTDIR/MODEL.nofuse.txt, OUTDIR/bench.jsonl
 # and OUTDIR/gpu.md (the table; needs python3).  Environment: DEVICE (gpu),
@@ -65,14 +68,16 @@ wait
 if [ "${CHECK_ONLY:-0}" != 1 ]; then
     : >"$out/bench.jsonl"
     for m in "$@"; do
-        for f in "" --no-fuse; do
+        for f in ${VARIANTS:-fused --no-layout --no-fuse,--no-layout --no-fuse}; do
+            [ "$f" = fused ] && f=""
+            f=$(echo "$f" | tr ',' ' ')
             timeout "$TIMEOUT" "$dnnf" bench "$m" --device "$DEVICE" --json --runs "$RUNS" $f \
                 >"$out/bench.tmp" 2>"$out/bench.err"
             if [ -s "$out/bench.tmp" ]; then
                 tr -d '\n' <"$out/bench.tmp" | sed 's/^\[//; s/\]$//' >>"$out/bench.jsonl"
                 echo >>"$out/bench.jsonl"
             else
-                echo "{\"model\": \"$m\", \"fused\": $([ -z "$f" ] && echo true || echo false), \"status\": \"error\"}" >>"$out/bench.jsonl"
+                echo "{\"model\": \"$m\", \"fused\": $(echo "$f" | grep -q no-fuse && echo false || echo true), \"layout\": $(echo "$f" | grep -q no-layout && echo false || echo true), \"status\": \"error\"}" >>"$out/bench.jsonl"
             fi
             echo "bench $(basename "$m") ${f:-fused}: $(grep -o '"latency_ms": [0-9.]*' "$out/bench.tmp")"
         done
@@ -95,22 +100,29 @@ if os.path.exists(p):
             r = json.loads(line)
         except Exception:
             continue
-        bench[(os.path.basename(r["model"]).rsplit(".", 1)[0], r.get("fused", True))] = r
+        bench[(os.path.basename(r["model"]).rsplit(".", 1)[0], r.get("fused", True),
+               r.get("layout", True))] = r
 dev = open(os.path.join(out, "devices.txt")).read()
-rows = ["| model | fused ms | unfused ms | kernels | host blocks | worst error / max | check |",
-        "|---|---:|---:|---:|---:|---:|---|"]
+rows = ["| model | fused ms | fused, layout off ms | unfused, layout off ms | unfused, layout on ms "
+        "| layout alone (unfused off/on) | kernels | host blocks | worst error / max | check |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
 for m in models:
     n = os.path.basename(m).rsplit(".", 1)[0]
     txt = open(os.path.join(out, n + ".check.txt"), errors="replace").read()
     k = re.search(r"(\d+) blocks: (\d+) kernels \((\d+) distinct\), (\d+) host blocks", txt)
     ratios = [float(x) for x in re.findall(r"worst error \S+ \((\S+) of max\)", txt)]
     ok = "ok" if re.search(r"exit 0 after", txt) else ("timeout" if "exit 124" in txt else "FAIL")
-    def ms(f):
-        r = bench.get((n, f))
-        return "%.2f" % r["latency_ms"] if r and r.get("status") == "ok" else (r or {}).get("status", "-")
-    rows.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-        n, ms(True), ms(False), k.group(2) if k else "-", k.group(4) if k else "-",
-        "%.1e" % max(ratios) if ratios else "-", ok))
+    def get(f, l):
+        r = bench.get((n, f, l))
+        return r["latency_ms"] if r and r.get("status") == "ok" else None
+    def ms(f, l):
+        v = get(f, l)
+        return "%.2f" % v if v else (bench.get((n, f, l)) or {}).get("status", "-")
+    off, on = get(False, False), get(False, True)
+    rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        n, ms(True, True), ms(True, False), ms(False, False), ms(False, True),
+        "%.2fx" % (off / on) if off and on else "-", k.group(2) if k else "-",
+        k.group(4) if k else "-", "%.1e" % max(ratios) if ratios else "-", ok))
 when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 text = "Measured %s; devices:\n\n```\n%s```\n\n%s\n" % (when, dev, "\n".join(rows))
 open(os.path.join(out, "gpu.md"), "w").write(text)

@@ -62,7 +62,7 @@ int cli_codegen(int argc, char **argv)
             "# dnnf codegen %s%s%s: %d blocks (%d split at their anchor, %d by output size, %d "
             "data-movement blocks read through; layout plan: %d -> %d layout kernels)\n"
             "# block kind kernel family : nodes\n",
-            model, nofuse ? " --no-fuse" : "", nolayout && !nofuse ? " --no-layout" : "", pl.nb,
+            model, nofuse ? " --no-fuse" : "", nolayout ? " --no-layout" : "", pl.nb,
             pl.prep.anchor_splits, pl.prep.size_splits, pl.prep.read_through, pl.prep.plan_before,
             pl.prep.plan_after);
     cg_device dev =

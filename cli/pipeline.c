@@ -5,7 +5,11 @@
  * blocks (fusion/), and list them as the blocks that run
  * (rt_blocks_prepare: split where a block's shape needs it, data movement
  * read through per the layout plan).  Unfused: one block per node of the
- * model as given, without the layout pass. */
+ * model as given, not rewritten; the layout pass still reads its data
+ * movement through unless it is off too (`--no-fuse --no-layout`, the
+ * baseline where every operator is a kernel): unfused with the pass on is
+ * SmartMem's own comparison, the layout pass alone against a framework
+ * that launches every transformation. */
 #include "cli.h"
 
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
@@ -97,14 +101,8 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
         pl->g = cli_load(path, 1, random, seed, NULL);
     if (!pl->g) return CLI_ERR;
     pl->compute_ops = ir_count_nodes(pl->g, 1);
-    if (!fuse) {
-        pl->run = pl->g;
-        if (rt_blocks_per_node(pl->g, &pl->b, &pl->nb, &e)) return cli_fail(&e);
-        if (prepare(path, pl)) return CLI_ERR;
-        pl->optimize_ms = now_ms() - t0;
-        return CLI_OK;
-    }
     pl->layout = layout;
+    /* the rules: the identities, the lattice and the layout groups */
     char rules[4096];
     const char *env = getenv("DNNF_RULES");
     snprintf(rules, sizeof rules, "%s", env && env[0] ? env : DNNF_RULES_DIR "/all.rules");
@@ -117,6 +115,13 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
         return CLI_ERR;
     }
     gm_diags_free(d);
+    if (!fuse) {
+        pl->run = pl->g;
+        if (rt_blocks_per_node(pl->g, &pl->b, &pl->nb, &e)) return cli_fail(&e);
+        if (prepare(path, pl)) return CLI_ERR;
+        pl->optimize_ms = now_ms() - t0;
+        return CLI_OK;
+    }
     eg_limits L;
     eg_limits_default(&L);
     eg_result res;

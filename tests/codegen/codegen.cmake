@@ -57,6 +57,12 @@ function(dnnf_codegen_setup)
                        -o ${CMAKE_BINARY_DIR}/layout-kernels/${m} --random-weights 1
                        --forbid Transpose,Reshape,Flatten,Squeeze,Unsqueeze,DepthToSpace,SpaceToDepth)
       set_tests_properties(model_layout_kernels_${m} PROPERTIES LABELS model TIMEOUT 300)
+      # the same for the layout pass alone: one block per node, unfused
+      add_test(NAME model_layout_kernels_unfused_${m}
+               COMMAND $<TARGET_FILE:dnnf> codegen ${models}/${m}.onnx --no-fuse
+                       -o ${CMAKE_BINARY_DIR}/layout-kernels/unfused_${m} --random-weights 1
+                       --forbid Transpose,Reshape,Flatten,Squeeze,Unsqueeze,DepthToSpace,SpaceToDepth)
+      set_tests_properties(model_layout_kernels_unfused_${m} PROPERTIES LABELS model TIMEOUT 300)
     endif()
   endforeach()
   foreach(m squeezenet1_1 mobilenet_v2 shufflenet_v2_x1_0 efficientnet_b0 regnet_y_400mf

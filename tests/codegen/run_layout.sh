@@ -20,3 +20,14 @@ if "$dnnf" run "$g" --random-weights 1 --no-layout --forbid Transpose,Reshape >/
     echo "--forbid did not fail on a copy kernel"
     exit 1
 fi
+# unfused (one block per node of the graph as given): the layout pass alone
+# reads every Transpose/Reshape through, --check passes; with --no-layout
+# too, they are copy kernels (the baseline where every operator launches)
+un=$("$dnnf" run "$g" --random-weights 1 --check --no-fuse --forbid Transpose,Reshape,Flatten,Squeeze,Unsqueeze)
+echo "$un"
+echo "$un" | grep -Eq "^unfused run" && echo "$un" | grep -Eq "layout pass on: 0 layout kernels, [1-9][0-9]* data-movement blocks read through" ||
+    { echo "expected the unfused run to read its data movement through"; exit 1; }
+un0=$("$dnnf" run "$g" --random-weights 1 --check --no-fuse --no-layout)
+echo "$un0"
+echo "$un0" | grep -Eq "layout pass off: [1-9][0-9]* layout kernels" ||
+    { echo "expected copy kernels unfused with the layout pass off"; exit 1; }
