@@ -60,11 +60,12 @@ int cli_codegen(int argc, char **argv)
     }
     fprintf(plan,
             "# dnnf codegen %s%s%s: %d blocks (%d split at their anchor, %d by output size, %d "
-            "data-movement blocks read through; layout plan: %d -> %d layout kernels)\n"
+            "data-movement blocks read through, %d written through; layout plan: %d -> %d layout "
+            "kernels)\n"
             "# block kind kernel family : nodes\n",
             model, nofuse ? " --no-fuse" : "", nolayout ? " --no-layout" : "", pl.nb,
-            pl.prep.anchor_splits, pl.prep.size_splits, pl.prep.read_through, pl.prep.plan_before,
-            pl.prep.plan_after);
+            pl.prep.anchor_splits, pl.prep.size_splits, pl.prep.read_through, pl.prep.write_through,
+            pl.prep.plan_before, pl.prep.plan_after);
     cg_device dev =
         getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
     int rc = CLI_OK, nk = 0, nh = 0, nv = 0;
@@ -89,7 +90,12 @@ int cli_codegen(int argc, char **argv)
             continue;
         }
         nk++;
-        fprintf(plan, "%d kernel %s %s : %s\n", b->id, k.name, k.family, nodes);
+        fprintf(plan, "%d kernel %s %s : %s", b->id, k.name, k.family, nodes);
+        for (int o = 0; b->wdest && o < b->noutputs; o++)
+            if (b->wdest[o] >= 0)
+                fprintf(plan, "   # writes %s into %s at %s", pl.run->val[b->outputs[o]].name,
+                        pl.run->val[b->wdest[o]].name, b->wmap[o]);
+        fputc('\n', plan);
         snprintf(path, sizeof path, "%s/block%03d_%s.cl", outdir, b->id, k.name);
         FILE *f = fopen(path, "w");
         if (!f) {

@@ -154,7 +154,8 @@ static int one_block(const ir_graph *h, cg_block *b, dn_err *e)
                 params[np++] = v;
         }
     }
-    *b = (cg_block){0, view, n, order, h->ninput, h->input, np, params, h->noutput, h->output};
+    *b = (cg_block){0,  view,   n,          order,     h->ninput, h->input,
+                    np, params, h->noutput, h->output, NULL,      NULL};
     return 0;
 }
 

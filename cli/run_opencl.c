@@ -72,13 +72,13 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                "blocks, %d views\n",
                nofuse ? "unfused" : "fused", path, rt_cl_device(c)->name, pl->compute_ops,
                st.blocks, st.kernels, st.programs, st.host_blocks, st.views);
-        printf("  layout pass %s: %d layout kernels, %d data-movement blocks read through "
-               "(layout plan: %d -> %d); %d blocks split at their anchor, %d by output size\n",
+        printf("  layout pass %s: %d layout kernels, %d data-movement blocks read through, %d "
+               "written through (layout plan: %d -> %d); %d blocks split at their anchor, %d by "
+               "output size\n",
                pl->layout ? "on" : "off", pl->prep.layout_kernels, pl->prep.read_through,
-               pl->prep.plan_before, pl->prep.plan_after, pl->prep.anchor_splits,
-               pl->prep.size_splits);
-        if (pl->prep.layout_error[0])
-            printf("  layout pass skipped: %s\n", pl->prep.layout_error);
+               pl->prep.write_through, pl->prep.plan_before, pl->prep.plan_after,
+               pl->prep.anchor_splits, pl->prep.size_splits);
+        if (pl->prep.layout_error[0]) printf("  layout pass skipped: %s\n", pl->prep.layout_error);
         printf("  optimize %.0f ms, prepare %.0f ms (programs: %d compiled, %d from cache), "
                "run %.1f ms (host blocks %.1f ms, kernels %.1f ms)\n",
                pl->optimize_ms, st.prepare_ms, cs.cache_misses, cs.cache_hits, st.ms, st.host_ms,

@@ -309,6 +309,15 @@ typedef struct cg_block {
     const int *params; /* constants read */
     int noutputs;
     const int *outputs; /* values written */
+    /* Write-through (docs/layout.md, section 5): NULL, or per output k,
+       wdest[k] < 0 to store output k as itself, or the value whose memory
+       it is stored into instead (a Concat's output, written in place; a
+       graph output behind a Transpose), at the row-major element offset
+       wmap[k]: an index expression in the debug form of section 5 over
+       one variable, f, output k's own row-major flat index.  Block lists
+       own both arrays and the strings (rt_blocks_free). */
+    int *wdest;
+    char **wmap;
 } cg_block;
 
 /* The device a kernel is written for: the template family and its tile
@@ -351,6 +360,11 @@ typedef struct cg_kernel {
    covers the block (e->msg says why: the executor then runs it on the host
    and reports it); -1 on an error. */
 int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k, dn_err *e);
+/* The wmap text of a write-through: m (logical index of a block output ->
+   logical index of the tensor written into) as the flat offset over one
+   variable f (cg_block.wmap); NULL with e on a map that cannot be
+   flattened.  The text is malloc'd. */
+char *cg_write_map_text(dn_arena *a, const cg_map *m, dn_err *e);
 void cg_kernel_free(cg_kernel *k);
 /* "name (Op), ..." of a block's nodes, truncated to n. */
 void cg_block_nodes(const ir_graph *g, const cg_block *b, char *buf, size_t n);

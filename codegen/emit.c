@@ -81,6 +81,7 @@ int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel 
             return 0;
         }
     int rc;
+    if (ex_write_check(b, e)) return -1;
     if (mm + red + win > 1) {
         dn_errf(e, "%d matrix products, %d reductions and %d windows in one block", mm, red, win);
         return 0;

@@ -224,7 +224,8 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
     vals[0] = "";
     vals[1] = "KERNEL";
     vals[2] = params;
-    char *hs = cg_fill(t, keys, vals, nkeys);
+    char *hs = cg_fill(t, keys, vals, nkeys), *w = ex_redirect_stores(x, hs);
+    if (w) free(hs), hs = w;
     kernel_name(prefix, hs, k->name, sizeof k->name);
     free(hs);
     char comment[4096], head[4400];
@@ -236,6 +237,7 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
     vals[1] = k->name;
     vals[2] = named_params;
     k->source = cg_fill(t, keys, vals, nkeys);
+    if ((w = ex_redirect_stores(x, k->source))) free(k->source), k->source = w;
     snprintf(k->family, sizeof k->family, "%s", family);
     k->nargs = x->nargs;
     k->nout = x->nout;
@@ -245,6 +247,9 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
     for (int i = 0; i < x->nargs; i++)
         k->bytes += (double)dn_shape_numel(&g->val[x->args[i]].shape) *
                     (double)dn_dtype_size(g->val[x->args[i]].dtype);
+    /* a written-through output's argument is the memory it is written into */
+    for (int i = 0; x->b->wdest && i < x->b->noutputs; i++)
+        if (x->b->wdest[i] >= 0) k->args[x->argof[x->b->outputs[i]]] = x->b->wdest[i];
 }
 
 /* ---- operators ------------------------------------------------------- */

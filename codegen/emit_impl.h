@@ -98,6 +98,11 @@ void ex_params(ex_ctx *x, cg_sb *s, int names); /* names: comments naming the te
 void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const char *prefix,
                       const char *family, const char *note, const char **keys, const char **vals,
                       int nkeys, const char *params, const char *named_params);
+/* Write-through (emit_write.c): 0 when every wmap of b parses, else -1
+   with e; and the finished source src with the stores of written-through
+   outputs redirected (malloc'd), or NULL when b has none. */
+int ex_write_check(const cg_block *b, dn_err *e);
+char *ex_redirect_stores(const ex_ctx *x, const char *src);
 /* The placeholders of matmul_cpu.cl and matmul_cpu_rows.cl in the order
    their values are given: the matmul family and conv-gemm fill both
    (emit_matmul.c). */

@@ -9,7 +9,9 @@
  * and a root takes the smallest free slot that is large enough, else a new
  * one.  A slot is freed only after the block that last reads it, so a
  * kernel never writes into a buffer that it reads.  The slots' total is
- * the peak (the plan's high-water mark, GUIDE §7). */
+ * the peak (the plan's high-water mark, GUIDE §7).  A block output written
+ * through (cg_block.wdest) owns no storage either: the value it is written
+ * into is defined by the first block that writes a piece of it. */
 #include "runtime.h"
 
 #ifdef DNNF_HAVE_CODEGEN
@@ -52,14 +54,26 @@ int rt_memplan_build(const ir_graph *g, const cg_block *b, int nb, rt_memplan *m
                     mp->root[n->out[0]] = mp->root[n->in[0]];
             }
         else
-            for (int k = 0; k < b[i].noutputs; k++)
-                def[b[i].outputs[k]] = i;
+            for (int k = 0; k < b[i].noutputs; k++) {
+                int w = b[i].wdest ? b[i].wdest[k] : -1;
+                if (w < 0)
+                    def[b[i].outputs[k]] = i;
+                else if (def[w] == -2) /* written through: its first writer */
+                    def[w] = i;
+            }
     }
-    for (int i = 0; i < nb; i++)
+    for (int i = 0; i < nb; i++) {
         for (int k = 0; k < b[i].ninputs; k++) {
             int r = mp->root[b[i].inputs[k]];
             if (last[r] < i) last[r] = i;
         }
+        /* a value written through by several blocks (a Concat's pieces)
+           lives from the first to the last of them at least */
+        for (int k = 0; b[i].wdest && k < b[i].noutputs; k++) {
+            int w = b[i].wdest[k];
+            if (w >= 0 && last[mp->root[w]] < i) last[mp->root[w]] = i;
+        }
+    }
     for (int i = 0; i < g->noutput; i++)
         last[mp->root[g->output[i]]] = nb;
     for (int i = 0; i < g->ninput; i++)

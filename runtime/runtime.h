@@ -347,6 +347,7 @@ typedef struct rt_prepare_stats {
     int anchor_splits;  /* blocks split at their anchor */
     int size_splits;    /* blocks split by output size */
     int read_through;   /* data-movement blocks folded into their readers */
+    int write_through;  /* data-movement blocks folded into their producers */
     int kernels;        /* launching blocks (kernels and host blocks) */
     int layout_kernels; /* launching blocks made only of data movement */
     /* the layout plan's own count over these blocks (ly_summary): layout

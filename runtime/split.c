@@ -31,6 +31,12 @@
  *      follow them.  Nodes the plan keeps (a graph output, the div/mod
  *      cost bound, no index map) stay copy kernels, with the plan's
  *      reason, and with the layout pass off every one does.
+ *   4. Write-through.  Where the plan folds data movement into its
+ *      *producer* instead (fate LY_ELIM_WRITE: a Concat whose pieces are
+ *      written in place, a Transpose/Reshape chain before a graph output)
+ *      and the blocks between are copy or view blocks of their own, those
+ *      blocks go and the producer kernels store through the plan's map
+ *      (cg_block.wdest; codegen/emit_write.c).
  *
  * Nodes are ordered by one topological order of the graph, so a block's
  * nodes stay in producer-first order however they were gathered. */
@@ -78,6 +84,8 @@ static int *dup_ints(const int *a, int n)
 static cg_block copy_block(const cg_block *b)
 {
     cg_block c = *b;
+    c.wdest = NULL; /* write-through is decided last, on the final list */
+    c.wmap = NULL;
     c.exec = dup_ints(b->exec, b->nexec);
     c.inputs = dup_ints(b->inputs, b->ninputs);
     c.params = dup_ints(b->params, b->nparams);
@@ -87,6 +95,10 @@ static cg_block copy_block(const cg_block *b)
 
 static void free_block(cg_block *b)
 {
+    for (int k = 0; b->wmap && k < b->noutputs; k++)
+        free(b->wmap[k]);
+    free(b->wmap);
+    free(b->wdest);
     free((void *)b->exec);
     free((void *)b->inputs);
     free((void *)b->params);
@@ -427,6 +439,152 @@ static int split_anchor(sctx *c, const cg_block *b0, blist *out)
 }
 
 #ifdef DNNF_HAVE_LAYOUT
+/* ---- 4. write-through --------------------------------------------------- */
+
+/* Every store into one destination, or none: a Concat half written in
+   place and half copied would need both.  Conditions per destination D:
+   each store's value is an output of exactly one kernel block, that block
+   writes no other piece of D, and no block but those dropped reads it;
+   every block holding a node of the stores' paths is a copy or view block
+   made of such nodes only.  Then those blocks are dropped and the
+   producers write through, each checked to still emit. */
+static void write_through(sctx *c, const ly_plan *p, blist *L)
+{
+    const ir_graph *g = c->g;
+    int ns = ly_plan_nstores(p);
+    if (ns == 0) return;
+    size_t NN = (size_t)g->nnode + 1, NV = (size_t)g->nval + 1;
+    int *writer = malloc(NV * sizeof *writer);
+    int *bl = malloc(((size_t)ns + 1) * sizeof *bl), *ko = malloc(((size_t)ns + 1) * sizeof *ko);
+    char *inpath = calloc(NN, 1), *done = calloc(NV, 1), *drop = calloc((size_t)L->n + 1, 1),
+         *cand = calloc((size_t)L->n + 1, 1), *used = calloc((size_t)L->n + 1, 1);
+    if (!writer || !bl || !ko || !inpath || !done || !drop || !cand || !used) abort();
+    for (int v = 0; v < g->nval; v++)
+        writer[v] = -1;
+    for (int i = 0; i < L->n; i++)
+        for (int k = 0; k < L->b[i].noutputs; k++) {
+            int v = L->b[i].outputs[k];
+            writer[v] = writer[v] == -1 ? i : -2;
+        }
+    dn_arena *a = dn_arena_new();
+    for (int s0 = 0; s0 < ns; s0++) {
+        int D = ly_plan_store(p, s0)->dest;
+        if (done[D]) continue;
+        done[D] = 1;
+        int ok = 1, napplied = 0;
+        memset(cand, 0, (size_t)L->n + 1);
+        memset(used, 0, (size_t)L->n + 1);
+        for (int s = 0; s < ns; s++) {
+            const ly_store *st = ly_plan_store(p, s);
+            if (st->dest != D) continue;
+            for (int q = 0; q < st->npath; q++)
+                inpath[st->path[q].node] = 1;
+        }
+        /* the blocks to drop: those holding path nodes, made of them only */
+        for (int i = 0; i < L->n && ok; i++) {
+            const cg_block *b = &L->b[i];
+            int any = 0, all = 1;
+            for (int k = 0; k < b->nexec; k++) {
+                if (inpath[b->exec[k]])
+                    any = 1;
+                else
+                    all = 0;
+            }
+            if (!any) continue;
+            if (!all || !(b->view || movement_only(g, b))) ok = 0;
+            cand[i] = 1;
+        }
+        /* D is written by the dropped blocks only */
+        if (ok && (writer[D] == -2 || (writer[D] >= 0 && !cand[writer[D]]))) ok = 0;
+        for (int s = 0; s < ns && ok; s++) {
+            const ly_store *st = ly_plan_store(p, s);
+            if (st->dest != D) continue;
+            int w = writer[st->value];
+            if (w < 0 || cand[w] || used[w] || L->b[w].view || movement_only(g, &L->b[w])) {
+                ok = 0;
+                break;
+            }
+            used[w] = 1;
+            for (int i = 0; i < L->n && ok; i++)
+                for (int k = 0; k < L->b[i].ninputs; k++)
+                    if (L->b[i].inputs[k] == st->value && !cand[i]) ok = 0;
+        }
+        /* apply, and make sure every producer still emits */
+        for (int s = 0; s < ns && ok; s++) {
+            const ly_store *st = ly_plan_store(p, s);
+            if (st->dest != D) continue;
+            cg_block *b = &L->b[writer[st->value]];
+            int k = 0;
+            while (b->outputs[k] != st->value)
+                k++;
+            dn_err e;
+            char *txt = cg_write_map_text(a, &st->map, &e);
+            if (!txt) {
+                ok = 0;
+                break;
+            }
+            if (!b->wdest) {
+                b->wdest = malloc((size_t)b->noutputs * sizeof *b->wdest);
+                b->wmap = calloc((size_t)b->noutputs, sizeof *b->wmap);
+                if (!b->wdest || !b->wmap) abort();
+                for (int q = 0; q < b->noutputs; q++)
+                    b->wdest[q] = -1;
+            }
+            b->wdest[k] = D;
+            b->wmap[k] = txt;
+            bl[napplied] = writer[st->value];
+            ko[napplied++] = k;
+            if (!emits(c, b)) ok = 0;
+        }
+        if (!ok)
+            for (int j = 0; j < napplied; j++) { /* undo */
+                cg_block *b = &L->b[bl[j]];
+                b->wdest[ko[j]] = -1;
+                free(b->wmap[ko[j]]);
+                b->wmap[ko[j]] = NULL;
+            }
+        else
+            for (int i = 0; i < L->n; i++)
+                if (cand[i]) {
+                    drop[i] = 1;
+                    c->st->write_through += !L->b[i].view;
+                }
+        memset(inpath, 0, NN);
+    }
+    dn_arena_free(a);
+    /* a block whose redirects were all undone keeps no wdest */
+    for (int i = 0; i < L->n; i++) {
+        cg_block *b = &L->b[i];
+        int any = 0;
+        for (int k = 0; b->wdest && k < b->noutputs; k++)
+            any |= b->wdest[k] >= 0;
+        if (b->wdest && !any) {
+            free(b->wdest);
+            for (int k = 0; k < b->noutputs; k++)
+                free(b->wmap[k]);
+            free(b->wmap);
+            b->wdest = NULL;
+            b->wmap = NULL;
+        }
+    }
+    int n = 0;
+    for (int i = 0; i < L->n; i++) {
+        if (drop[i])
+            free_block(&L->b[i]);
+        else
+            L->b[n++] = L->b[i];
+    }
+    L->n = n;
+    free(writer);
+    free(bl);
+    free(ko);
+    free(inpath);
+    free(done);
+    free(drop);
+    free(cand);
+    free(used);
+}
+
 /* ---- 3. read-through across blocks ------------------------------------- */
 
 static int read_fate(const ly_plan *p, const ir_graph *g, int v)
@@ -623,6 +781,7 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
     }
     free(L->b);
     *L = out;
+    write_through(c, p, L);
     free(outs);
     free(mem);
     ly_plan_free(p);
@@ -661,7 +820,7 @@ static int check_order(const ir_graph *g, const blist *L, dn_err *e)
                 rc = dn_errf(e, "block %d reads '%s', which no earlier block writes", i,
                              g->val[b->inputs[k]].name);
         for (int k = 0; k < b->noutputs; k++)
-            w[b->outputs[k]] = 1;
+            w[b->wdest && b->wdest[k] >= 0 ? b->wdest[k] : b->outputs[k]] = 1;
     }
     free(w);
     return rc;

@@ -46,6 +46,13 @@ function(dnnf_codegen_setup)
     set_tests_properties(codegen_layout_${name} PROPERTIES LABELS unit
                          ENVIRONMENT DNNF_CACHE_DIR=${cache})
   endforeach()
+  # write-through (runtime/split.c step 4, codegen/emit_write.c): Concat
+  # pieces written in place, graph outputs written at transposed positions
+  add_test(NAME codegen_layout_write_through
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_write.sh $<TARGET_FILE:dnnf>
+                   ${CMAKE_SOURCE_DIR}/tests/codegen/write_through.graph 3 4)
+  set_tests_properties(codegen_layout_write_through PROPERTIES LABELS unit
+                       ENVIRONMENT DNNF_CACHE_DIR=${cache})
   set(models ${CMAKE_SOURCE_DIR}/../shared/models)
   # No kernel made only of Transpose/Reshape-like nodes in the transformer
   # and shuffle models (issue 7): `dnnf codegen` lists the blocks exactly

@@ -10,7 +10,7 @@ dnnf=$1
 g=$2
 on=$("$dnnf" run "$g" --random-weights 1 --check --forbid Transpose,Reshape,Flatten,Squeeze,Unsqueeze)
 echo "$on"
-echo "$on" | grep -Eq "layout pass on: 0 layout kernels, [1-9][0-9]* data-movement blocks read through \(layout plan: [1-9][0-9]* -> 0\); [1-9][0-9]* blocks split at their anchor" ||
+echo "$on" | grep -Eq "layout pass on: 0 layout kernels, [1-9][0-9]* data-movement blocks read through, [0-9]+ written through \(layout plan: [1-9][0-9]* -> 0\); [1-9][0-9]* blocks split at their anchor" ||
     { echo "expected an anchor split, the data movement read through, and the layout plan to agree"; exit 1; }
 off=$("$dnnf" run "$g" --random-weights 1 --check --no-layout)
 echo "$off"
