@@ -203,22 +203,27 @@ static int concat_write(ly_plan *p, int node, dn_err *e)
     return 0;
 }
 
-/* Write-through of a chain ending at a graph output. */
-static int output_write(ly_plan *p, int node, dn_err *e)
+/* Write-through of a chain ending at node: at a graph output (output 1:
+   a failure is recorded on the node), or at a tensor its readers want as
+   it is (output 0: a failure leaves the node to read-through). */
+static int chain_write(ly_plan *p, int node, int output, dn_err *e)
 {
     const ir_graph *g = p->g;
+    const char *dname = g->val[g->node[node].out[0]].name;
     int chain[LY_MAX_PATH], nch = 0;
     int cur = node;
     for (;;) {
         const ir_node *n = &g->node[cur];
         if (!invertible(n)) {
-            keep(p, node, LY_WHY_OUTPUT, "feeds graph output %s and %s cannot be written through",
-                 g->val[g->node[node].out[0]].name, n->op);
+            if (output)
+                keep(p, node, LY_WHY_OUTPUT,
+                     "feeds graph output %s and %s cannot be written through", dname, n->op);
             return 0;
         }
         if (nch == LY_MAX_PATH) {
-            keep(p, node, LY_WHY_PATH, "feeds graph output %s through a chain longer than %s",
-                 g->val[g->node[node].out[0]].name, "LY_MAX_PATH");
+            if (output)
+                keep(p, node, LY_WHY_PATH, "feeds graph output %s through a chain longer than %s",
+                     dname, "LY_MAX_PATH");
             return 0;
         }
         chain[nch++] = cur;
@@ -231,13 +236,13 @@ static int output_write(ly_plan *p, int node, dn_err *e)
             cur = pr;
             continue;
         }
-        keep(p, node, LY_WHY_OUTPUT, "feeds graph output %s and its input %s",
-             g->val[g->node[node].out[0]].name,
-             x < 0                            ? "is missing"
-             : g->val[x].kind == IR_VAL_INPUT ? "is a graph input"
-             : g->val[x].kind == IR_VAL_CONST ? "is a constant"
-             : !single_use(p, x)              ? "has other readers"
-                                              : "comes from a surviving node");
+        if (output)
+            keep(p, node, LY_WHY_OUTPUT, "feeds graph output %s and its input %s", dname,
+                 x < 0                            ? "is missing"
+                 : g->val[x].kind == IR_VAL_INPUT ? "is a graph input"
+                 : g->val[x].kind == IR_VAL_CONST ? "is a constant"
+                 : !single_use(p, x)              ? "has other readers"
+                                                  : "comes from a surviving node");
         return 0;
     }
     /* chain[nch-1] is next to the producer kernel */
@@ -266,8 +271,9 @@ static int output_write(ly_plan *p, int node, dn_err *e)
     if (divmod(&s.cost) > p->o.max_divmod) {
         char buf[32];
         snprintf(buf, sizeof buf, "%d", divmod(&s.cost));
-        keep(p, node, LY_WHY_COST, "feeds graph output %s; writing through costs %s div/mod",
-             g->val[s.dest].name, buf);
+        if (output)
+            keep(p, node, LY_WHY_COST, "feeds graph output %s; writing through costs %s div/mod",
+                 dname, buf);
         return 0;
     }
     add_store(p, &s);
@@ -275,10 +281,44 @@ static int output_write(ly_plan *p, int node, dn_err *e)
         ly_fate *f = fate(p, chain[i]);
         f->fate = LY_ELIM_WRITE;
         f->why = LY_WHY_NONE;
-        snprintf(f->reason, sizeof f->reason, "%s writes graph output %s through it",
-                 g->node[s.node].name, g->val[s.dest].name);
+        if (output)
+            snprintf(f->reason, sizeof f->reason, "%s writes graph output %s through it",
+                     g->node[s.node].name, dname);
+        else
+            snprintf(f->reason, sizeof f->reason,
+                     "%.50s writes %.50s in the order its readers reduce along",
+                     g->node[s.node].name, dname);
     }
     return 0;
+}
+
+/* Node is a Transpose that moves its output's last dim, and every reader
+   of that output is an ILD operator (its speed depends on the layout, the
+   groups of the rules say) reducing along that last dim. */
+static int readers_walk_last(const ly_plan *p, int node)
+{
+    const ir_graph *g = p->g;
+    const ir_node *n = &g->node[node];
+    if (strcmp(n->op, "Transpose") || n->nout != 1 || n->out[0] < 0 ||
+        g->val[n->out[0]].is_output)
+        return 0;
+    int T = n->out[0], r = g->val[T].shape.rank, cnt = 0, readers = 0;
+    const int64_t *perm = ir_attr_ints(n, "perm", &cnt);
+    if (r < 2 || (perm ? cnt != r || perm[r - 1] == r - 1 : 0)) return 0;
+    for (int c = 0; c < g->nnode; c++) {
+        const ir_node *cn = &g->node[c];
+        if (cn->dead) continue;
+        for (int k = 0; k < cn->nin; k++) {
+            if (cn->in[k] != T) continue;
+            const char *grp = ly_node_group(p->groups, c);
+            int blocked;
+            if (!grp || strncmp(grp, "ild", 3) ||
+                ly_reduction_dim(g, cn, k, &blocked) != r - 1 || blocked)
+                return 0;
+            readers++;
+        }
+    }
+    return readers > 0;
 }
 
 static int tentative_read(const ly_plan *p, int node)
@@ -461,7 +501,18 @@ int ly_eliminate(ly_plan *p, dn_err *e)
                  g->val[n->out[0]].name, "");
             continue;
         }
-        if (output_write(p, f->node, e)) return -1;
+        if (chain_write(p, f->node, 1, e)) return -1;
+    }
+    /* a transposition whose every reader walks its output's last dim (a
+       LayerNorm after ConvNeXt's NCHW -> NHWC permute): read through, each
+       reader would stride that dim, pass after pass; the producer writes
+       it once in the order they walk instead (the edge table's "search
+       first" on ild/ili_var -> ild_fixed: write directly in the
+       transposed layout) */
+    for (int i = p->nfates - 1; i >= 0; i--) {
+        ly_fate *f = &p->fates[i];
+        if (f->why || f->fate != LY_KEEP || !readers_walk_last(p, f->node)) continue;
+        if (chain_write(p, f->node, 0, e)) return -1;
     }
     /* 2. read-through: every other candidate, tentatively; a bound that
        breaks turns one node back into a survivor and the reads are built

@@ -43,6 +43,11 @@ int ly_textures(ly_plan *p, dn_err *e);
    (a Gather with computed indices is a lookup kernel, not movement). */
 int ly_is_candidate(const ir_graph *g, int node);
 
+/* The dim of node n's input `slot` that n reduces over (a MatMul's K, a
+   Softmax's axis, a Conv's channels: *blocked = 1), -1 for none
+   (select.c). */
+int ly_reduction_dim(const ir_graph *g, const ir_node *n, int slot, int *blocked);
+
 /* The row-major layout of s (identity map). */
 int ly_layout_row_major(dn_arena *a, const dn_shape *s, ly_layout *l, dn_err *e);
 

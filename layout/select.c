@@ -66,8 +66,7 @@ static int layout_blocked(dn_arena *a, const dn_shape *s, int d, ly_layout *l, d
     return 0;
 }
 
-/* The variable of node c's input `slot` that c reduces over; -1: none. */
-static int reduction_var(const ir_graph *g, const ir_node *n, int slot, int *blocked)
+int ly_reduction_dim(const ir_graph *g, const ir_node *n, int slot, int *blocked)
 {
     *blocked = 0;
     int v = n->in[slot];
@@ -170,7 +169,7 @@ int ly_select(ly_plan *p, dn_err *e)
         int ild = grp && !strncmp(grp, "ild", 3);
         for (int k = 0; k < n->nin; k++) {
             if (n->in[k] < 0) continue;
-            int np, blocked = 0, r = ild ? reduction_var(g, n, k, &blocked) : -1;
+            int np, blocked = 0, r = ild ? ly_reduction_dim(g, n, k, &blocked) : -1;
             const ly_access *pc = ly_plan_read_pieces(p, c, k, &np);
             for (int q = 0; q < (np ? np : 1); q++) {
                 const ly_access *a = np ? &pc[q] : NULL;
