@@ -63,8 +63,8 @@ static int prepare(const char *path, cli_pipeline *pl)
        on which blocks a template covers) */
     cg_device dev =
         getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
-    if (rt_blocks_prepare(pl->run, pl->R, pl->b, pl->nb, &dev, pl->layout, &b, &nb, &pl->prep,
-                          &e)) {
+    int flags = (pl->layout ? RT_PREP_LAYOUT : 0) | (pl->p ? RT_PREP_FUSED : 0);
+    if (rt_blocks_prepare(pl->run, pl->R, pl->b, pl->nb, &dev, flags, &b, &nb, &pl->prep, &e)) {
         dn_errpre(&e, "%s: ", path);
         return cli_fail(&e);
     }

@@ -74,10 +74,10 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                st.blocks, st.kernels, st.programs, st.host_blocks, st.views);
         printf("  layout pass %s: %d layout kernels, %d data-movement blocks read through, %d "
                "written through (layout plan: %d -> %d); %d blocks split at their anchor, %d by "
-               "output size\n",
+               "output size, %d elementwise blocks merged into the kernel before them\n",
                pl->layout ? "on" : "off", pl->prep.layout_kernels, pl->prep.read_through,
                pl->prep.write_through, pl->prep.plan_before, pl->prep.plan_after,
-               pl->prep.anchor_splits, pl->prep.size_splits);
+               pl->prep.anchor_splits, pl->prep.size_splits, pl->prep.epilogue_merges);
         if (pl->prep.layout_error[0]) printf("  layout pass skipped: %s\n", pl->prep.layout_error);
         printf("  optimize %.0f ms, prepare %.0f ms (programs: %d compiled, %d from cache), "
                "run %.1f ms (host blocks %.1f ms, kernels %.1f ms)\n",

@@ -348,6 +348,7 @@ typedef struct rt_prepare_stats {
     int size_splits;    /* blocks split by output size */
     int read_through;   /* data-movement blocks folded into their readers */
     int write_through;  /* data-movement blocks folded into their producers */
+    int epilogue_merges; /* elementwise blocks merged into the kernel before them */
     int kernels;        /* launching blocks (kernels and host blocks) */
     int layout_kernels; /* launching blocks made only of data movement */
     /* the layout plan's own count over these blocks (ly_summary): layout
@@ -358,8 +359,12 @@ typedef struct rt_prepare_stats {
        empty when it was */
     char layout_error[200];
 } rt_prepare_stats;
+/* flags of rt_blocks_prepare: the layout pass's read- and write-through,
+   and blocks that come from a fusion plan (elementwise blocks that the
+   split leaves alone may then join the kernel before them) */
+enum { RT_PREP_LAYOUT = 1, RT_PREP_FUSED = 2 };
 int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const struct cg_block *b, int nb,
-                      const struct cg_device *d, int layout, struct cg_block **out, int *nout,
+                      const struct cg_device *d, int flags, struct cg_block **out, int *nout,
                       rt_prepare_stats *st, dn_err *e);
 /* 1 when block b launches work (kernel or host) made only of operators in
    the comma-separated list ops ("Transpose,Reshape"). */

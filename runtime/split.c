@@ -37,6 +37,9 @@
  *      and the blocks between are copy or view blocks of their own, those
  *      blocks go and the producer kernels store through the plan's map
  *      (cg_block.wdest; codegen/emit_write.c).
+ *   5. Epilogues.  With fusion on, an elementwise block left between a
+ *      kernel and its reader by the anchor split becomes that kernel's
+ *      epilogue (merge_epilogues), done before steps 3 and 4.
  *
  * Nodes are ordered by one topological order of the graph, so a block's
  * nodes stay in producer-first order however they were gathered. */
@@ -804,6 +807,73 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
 }
 #endif
 
+/* ---- 5. elementwise epilogues back into their producer ------------------
+ * DNNFusion grows a seed through its successors first, so a Sigmoid+Mul
+ * (SiLU) after a depthwise Conv joins the GlobalAveragePool that reads it,
+ * and the anchor split of that block leaves the SiLU as an elementwise
+ * block of its own between the Conv and the pool (EfficientNet: 16 of
+ * them, each a full extra write and read of a feature map).  When such a
+ * block reads, besides constants, one value that a kernel block writes
+ * for it alone, it becomes that kernel's epilogue instead -- if the merged
+ * block still has a template. */
+static void merge_epilogues(sctx *c, blist *L)
+{
+    const ir_graph *g = c->g;
+    size_t NV = (size_t)g->nval + 1;
+    int *writer = malloc(NV * sizeof *writer), *readers = calloc(NV, sizeof *readers);
+    char *gone = calloc((size_t)L->n + 1, 1);
+    if (!writer || !readers || !gone) abort();
+    for (int v = 0; v < g->nval; v++)
+        writer[v] = -1;
+    for (int i = 0; i < L->n; i++) {
+        for (int k = 0; k < L->b[i].noutputs; k++)
+            writer[L->b[i].outputs[k]] = i;
+        for (int k = 0; k < L->b[i].ninputs; k++)
+            readers[L->b[i].inputs[k]]++;
+    }
+    for (int i = 0; i < L->n; i++) {
+        cg_block *E = &L->b[i];
+        if (E->view || E->ninputs != 1 || E->nexec == 0) continue;
+        int ok = 1;
+        for (int k = 0; k < E->nexec && ok; k++) {
+            const ir_node *n = &g->node[E->exec[k]];
+            ok = !is_anchor(n) && !is_move(g, n) && n->nout == 1;
+        }
+        int v = E->inputs[0], p = v >= 0 ? writer[v] : -1;
+        if (!ok || p < 0 || p >= i || gone[p] || readers[v] != 1 || g->val[v].is_output) continue;
+        cg_block *P = &L->b[p];
+        if (P->view || P->noutputs != 1 || P->outputs[0] != v || P->wdest) continue;
+        int *nodes = malloc(((size_t)P->nexec + E->nexec) * sizeof *nodes);
+        if (!nodes) abort();
+        memcpy(nodes, P->exec, (size_t)P->nexec * sizeof *nodes);
+        memcpy(nodes + P->nexec, E->exec, (size_t)E->nexec * sizeof *nodes);
+        cg_block M =
+            make_block(c, P->id, nodes, P->nexec + E->nexec, E->outputs, E->noutputs, NULL);
+        free(nodes);
+        if (!emits(c, &M)) {
+            free_block(&M);
+            continue;
+        }
+        free_block(P);
+        *P = M;
+        for (int k = 0; k < M.noutputs; k++)
+            writer[M.outputs[k]] = p;
+        gone[i] = 1;
+        c->st->epilogue_merges++;
+    }
+    int n = 0;
+    for (int i = 0; i < L->n; i++) {
+        if (gone[i])
+            free_block(&L->b[i]);
+        else
+            L->b[n++] = L->b[i];
+    }
+    L->n = n;
+    free(writer);
+    free(readers);
+    free(gone);
+}
+
 /* Every block reads only graph inputs, constants and what earlier blocks
    wrote: the invariant the executor's memory plan relies on. */
 static int check_order(const ir_graph *g, const blist *L, dn_err *e)
@@ -827,8 +897,8 @@ static int check_order(const ir_graph *g, const blist *L, dn_err *e)
 }
 
 int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const cg_block *b, int nb,
-                      const cg_device *d, int layout, cg_block **out, int *nout,
-                      rt_prepare_stats *st, dn_err *e)
+                      const cg_device *d, int layout /* flags: RT_PREP_* */, cg_block **out,
+                      int *nout, rt_prepare_stats *st, dn_err *e)
 {
     rt_prepare_stats st0;
     if (!st) st = &st0;
@@ -846,8 +916,9 @@ int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const cg_bloc
         if (b[i].view || emits(&c, &b[i]) || !split_anchor(&c, &b[i], &L))
             split_sizes(&c, &b[i], &L);
     }
+    if (layout & RT_PREP_FUSED) merge_epilogues(&c, &L);
     int rc = 0;
-    if (layout && r) rc = read_through(&c, r, &L);
+    if ((layout & RT_PREP_LAYOUT) && r) rc = read_through(&c, r, &L);
     for (int i = 0; i < L.n; i++)
         L.b[i].id = i;
     if (!rc) rc = check_order(g, &L, e);
