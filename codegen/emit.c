@@ -102,10 +102,26 @@ int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel 
 
 static const char *const var_names[] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7"};
 
+/* One try at the elementwise kernel of b: with flat, every access is a
+   map of the one flat index gid (simplified: an identity read is a[gid], a
+   per-channel broadcast a[gid / HW % C]); without, of the output's dims
+   i0, i1, ... computed from gid.  On PoCL the flat form halves a SiLU
+   (its loop over work-items vectorises once the index arithmetic is
+   gone); a block with a run-time Gather adds a variable to its maps,
+   which only the per-dim form can carry. */
+static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                           int flat, dn_err *e);
+
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e)
 {
-    (void)d;
+    int rc = elementwise_try(g, b, d, k, 1, e);
+    return rc == 1 ? 1 : elementwise_try(g, b, d, k, 0, e);
+}
+
+static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
+                           int flat, dn_err *e)
+{
     if (b->noutputs < 1) return dn_errf(e, "block writes nothing"), 0;
     int dom = b->outputs[0];
     for (int i = 1; i < b->noutputs; i++)
@@ -119,8 +135,9 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     dn_arena *a = dn_arena_new();
     ex_ctx x;
     ex_init(&x, g, b, a);
-    x.names = var_names;
-    x.nnames = D->rank;
+    static const char *const gid_name[] = {"gid"};
+    x.names = flat ? gid_name : var_names;
+    x.nnames = flat ? 1 : D->rank;
     cg_sb body = {0}, stores = {0}, index = {0}, params = {0};
     x.body = &body;
     x.indent = 1;
@@ -131,10 +148,11 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
             rc = dn_errf(e, "output '%s' is not computed in the block", g->val[v].name) ? 0 : 0;
             break;
         }
-        cg_map m;
+        cg_map m, fm;
         char expr[256];
         if (cg_map_reshape(a, &g->val[v].shape, D, &m, e) ||
-            ex_value(&x, v, &m, expr, sizeof expr, e)) {
+            (flat && cg_map_flatten_domain(a, &m, &fm, e)) ||
+            ex_value(&x, v, flat ? &fm : &m, expr, sizeof expr, e)) {
             rc = 0;
             break;
         }
@@ -142,7 +160,7 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     }
     if (rc == 1) {
         int64_t stride = 1;
-        for (int dd = D->rank - 1; dd >= 0; dd--) {
+        for (int dd = flat ? -1 : D->rank - 1; dd >= 0; dd--) {
             if (D->d[dd] == 1)
                 cg_sb_printf(&index, "    const int i%d = 0;\n", dd);
             else if (stride == 1 && dd == 0)
@@ -159,15 +177,26 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
         ex_params(&x, &params, 0);
         cg_sb nparams = {0};
         ex_params(&x, &nparams, 1);
-        char nbuf[32];
-        snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
-        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "N", "INDEX", "BODY", "STORES"};
-        const char *vals[] = {"", "", "", nbuf, index.s, body.s ? body.s : "", stores.s};
-        ex_finish_kernel(k, &x, "elementwise", "ew", "elementwise", NULL, keys, vals, 7,
-                         params.s, nparams.s);
+        /* On the CPU a work-group size that divides N needs no bounds test,
+           and PoCL vectorises its loop over the work-items best without
+           one: the largest power of two up to 256 that divides N, when it
+           is at least 16; else groups of 64 and the test. */
+        int64_t wg = 256;
+        while (wg >= 16 && N % wg)
+            wg /= 2;
+        int exact = !d->gpu && wg >= 16;
+        char guard[64] = "";
+        if (!exact) snprintf(guard, sizeof guard, "    if (gid >= %lld) return;\n", (long long)N);
+        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "GUARD", "INDEX", "BODY", "STORES"};
+        const char *vals[] = {"",      "", "", guard, index.s ? index.s : "", body.s ? body.s : "",
+                              stores.s};
+        ex_finish_kernel(k, &x, "elementwise", "ew", "elementwise", NULL, keys, vals, 7, params.s,
+                         nparams.s);
         cg_sb_free(&nparams);
         k->dims = 1;
-        k->global[0] = (size_t)((N + 63) / 64 * 64);
+        k->global[0] = exact ? (size_t)N : (size_t)((N + 63) / 64 * 64);
+        k->has_local = exact;
+        k->local[0] = (size_t)wg;
         k->flops = (double)N * b->nexec;
     }
     cg_sb_free(&body);

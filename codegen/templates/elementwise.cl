@@ -5,5 +5,4 @@
 __kernel void ${NAME}(${PARAMS})
 {
     const int gid = get_global_id(0);
-    if (gid >= ${N}) return;
-${INDEX}${BODY}${STORES}}
+${GUARD}${INDEX}${BODY}${STORES}}
