@@ -48,7 +48,9 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
     }
     rt_cl_opts o = {device, NULL};
     rt_cl_ctx *c = rt_cl_create(&o, &e);
-    rt_exec *x = c ? rt_exec_new(c, pl.run, pl.b, pl.nb, &e) : NULL;
+    rt_exec *x = c && !cli_pipeline_for_device(&pl, model, c)
+                     ? rt_exec_new(c, pl.run, pl.b, pl.nb, &e)
+                     : NULL;
     const ir_graph *g = pl.g;
     dn_tensor *in = calloc((size_t)g->ninput + 1, sizeof *in),
               *out = calloc((size_t)g->noutput + 1, sizeof *out);

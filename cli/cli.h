@@ -87,6 +87,9 @@ typedef struct cli_pipeline {
     struct fu_plan *p;
     cg_block *b;
     int nb;
+    cg_block *b0;         /* the blocks before preparation (fusion plan or per node) */
+    int nb0;
+    cg_device dev;        /* the device class b was prepared for */
     const ir_graph *run;  /* the graph the blocks refer to */
     int compute_ops;      /* of the model as given */
     int layout;           /* cross-block read-through of the layout plan (fused runs) */
@@ -98,6 +101,10 @@ typedef struct cli_pipeline {
 int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,
                        cli_pipeline *pl);
 void cli_pipeline_free(cli_pipeline *pl);
+/* Prepares the blocks again when c's device is of another class than the
+   one they were prepared for (a GPU: the CPU class is the default, as for
+   `dnnf codegen`); CLI_OK or CLI_ERR. */
+int cli_pipeline_for_device(cli_pipeline *pl, const char *path, rt_cl_ctx *c);
 /* --forbid OP,...: 0 when no launching block is made only of those
    operators, else CLI_ERR after naming each such block on stderr. */
 int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops);

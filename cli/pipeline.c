@@ -59,19 +59,27 @@ static int prepare(const char *path, cli_pipeline *pl)
     dn_err e;
     cg_block *b;
     int nb;
-    /* the device class `dnnf codegen` writes for (the split depends only
-       on which blocks a template covers) */
-    cg_device dev =
-        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
     int flags = (pl->layout ? RT_PREP_LAYOUT : 0) | (pl->p ? RT_PREP_FUSED : 0);
-    if (rt_blocks_prepare(pl->run, pl->R, pl->b, pl->nb, &dev, flags, &b, &nb, &pl->prep, &e)) {
+    if (rt_blocks_prepare(pl->run, pl->R, pl->b0, pl->nb0, &pl->dev, flags, &b, &nb, &pl->prep,
+                          &e)) {
         dn_errpre(&e, "%s: ", path);
         return cli_fail(&e);
     }
-    rt_blocks_free(pl->b, pl->nb);
+    if (pl->b) rt_blocks_free(pl->b, pl->nb);
     pl->b = b;
     pl->nb = nb;
     return CLI_OK;
+}
+
+int cli_pipeline_for_device(cli_pipeline *pl, const char *path, rt_cl_ctx *c)
+{
+    cg_device d;
+    rt_device_class(c, &d);
+    if (d.gpu == pl->dev.gpu &&
+        (!d.gpu || (d.compute_units == pl->dev.compute_units && d.local_mem == pl->dev.local_mem)))
+        return CLI_OK;
+    pl->dev = d;
+    return prepare(path, pl);
 }
 
 int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops)
@@ -92,6 +100,10 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
                        cli_pipeline *pl)
 {
     memset(pl, 0, sizeof *pl);
+    /* the device class `dnnf codegen` writes for, until a run's device
+       says otherwise (cli_pipeline_for_device) */
+    pl->dev =
+        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
     dn_err e;
     double t0 = now_ms();
     size_t len = strlen(path);
@@ -117,7 +129,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
     gm_diags_free(d);
     if (!fuse) {
         pl->run = pl->g;
-        if (rt_blocks_per_node(pl->g, &pl->b, &pl->nb, &e)) return cli_fail(&e);
+        if (rt_blocks_per_node(pl->g, &pl->b0, &pl->nb0, &e)) return cli_fail(&e);
         if (prepare(path, pl)) return CLI_ERR;
         pl->optimize_ms = now_ms() - t0;
         return CLI_OK;
@@ -143,7 +155,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
         dn_errpre(&e, "%s: invalid fusion plan: ", path);
         return cli_fail(&e);
     }
-    rt_blocks_from_plan(pl->p, &pl->b, &pl->nb);
+    rt_blocks_from_plan(pl->p, &pl->b0, &pl->nb0);
     pl->run = pl->h;
     if (prepare(path, pl)) return CLI_ERR;
     pl->optimize_ms = now_ms() - t0;
@@ -157,6 +169,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
 void cli_pipeline_free(cli_pipeline *pl)
 {
     if (pl->b) rt_blocks_free(pl->b, pl->nb);
+    if (pl->b0) rt_blocks_free(pl->b0, pl->nb0);
     fu_plan_free(pl->p);
     ir_free(pl->h);
     ir_free(pl->g);

@@ -51,6 +51,10 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
     rt_cl_opts o = {device, NULL};
     rt_cl_ctx *c = rt_cl_create(&o, &e);
     if (!c) return cli_fail(&e);
+    if (cli_pipeline_for_device(pl, path, c)) {
+        rt_cl_free(c);
+        return CLI_ERR;
+    }
     int rc = CLI_OK;
     rt_exec *x = rt_exec_new(c, pl->run, pl->b, pl->nb, &e);
     if (!x) {

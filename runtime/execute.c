@@ -190,6 +190,14 @@ static int upload_packed(rt_exec *x, const cg_kernel *k, dn_err *e)
     return rc;
 }
 
+void rt_device_class(rt_cl_ctx *c, cg_device *d)
+{
+    const rt_cl_device_info *di = rt_cl_device(c);
+    *d = (cg_device){.gpu = !strcmp(di->cls, "gpu") || getenv("DNNF_FORCE_GPU_TEMPLATES"),
+                     .compute_units = di->compute_units,
+                     .local_mem = di->local_mem};
+}
+
 rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb, dn_err *e)
 {
     double t0 = now_ms();
@@ -210,9 +218,8 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
     if (!x->packed || !x->packimg || !x->kern || !x->kh || !x->info || !x->why || !x->param)
         abort();
     const rt_cl_device_info *di = rt_cl_device(c);
-    cg_device dev = {.gpu = !strcmp(di->cls, "gpu") || getenv("DNNF_FORCE_GPU_TEMPLATES"),
-                     .compute_units = di->compute_units,
-                     .local_mem = di->local_mem};
+    cg_device dev;
+    rt_device_class(c, &dev);
     x->st.blocks = nb;
     for (int i = 0; i < nb; i++) {
         rt_exec_block *in = &x->info[i];

@@ -302,6 +302,13 @@ typedef struct rt_exec_block {
    graph and blocks must outlive the executor; blocks come from
    rt_blocks_prepare (a block whose outputs differ in size has no template
    and runs on the host). */
+/* The template family and tile parameters of c's device (codegen.h
+   cg_device): the GPU family on a GPU, or anywhere with
+   DNNF_FORCE_GPU_TEMPLATES set.  Blocks must be prepared
+   (rt_blocks_prepare) for the class they will run on: which blocks a
+   template covers, and so how they are split, depends on it. */
+struct cg_device;
+void rt_device_class(rt_cl_ctx *c, struct cg_device *d);
 rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const struct cg_block *b, int nb,
                      dn_err *e);
 void rt_exec_free(rt_exec *x);
