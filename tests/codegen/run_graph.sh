@@ -14,10 +14,17 @@ echo "$out" | grep -Eq ": [1-9][0-9]* kernels" || { echo "no kernel launched"; e
 if grep -q "^# expect: no host blocks" "$g"; then
   echo "$out" | grep -q " 0 host blocks" || { echo "host blocks where none are expected"; exit 1; }
 fi
-# and may name text the fused run must print (a step of runtime/split.c)
+# and may name text the fused run must print (a step of runtime/split.c),
+# on the default device or with the GPU family forced on it
 want=$(sed -n 's/^# expect-run: //p' "$g")
 if [ -n "$want" ]; then
   echo "$out" | grep -qF "$want" || { echo "the fused run does not say: $want"; exit 1; }
+fi
+want=$(sed -n 's/^# expect-run-gpu: //p' "$g")
+if [ -n "$want" ]; then
+  gout=$(DNNF_FORCE_GPU_TEMPLATES=1 "$dnnf" run "$g" --random-weights 1 --check)
+  echo "$gout"
+  echo "$gout" | grep -qF "$want" || { echo "the GPU-family run does not say: $want"; exit 1; }
 fi
 "$dnnf" run "$g" --random-weights 1 --check --no-fuse
 # a case may name text its generated kernels must contain (the form it tests)
