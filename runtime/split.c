@@ -109,6 +109,19 @@ static void free_block(cg_block *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Removes the blocks marked in drop[] from L, keeping the order. */
+static void drop_blocks(blist *L, const char *drop)
+{
+    int n = 0;
+    for (int i = 0; i < L->n; i++) {
+        if (drop[i])
+            free_block(&L->b[i]);
+        else
+            L->b[n++] = L->b[i];
+    }
+    L->n = n;
+}
+
 /* The node that the emitter builds a template around (codegen/emit.c:
    matrix products, reductions, windows). */
 static int is_anchor(const ir_node *n)
@@ -570,14 +583,7 @@ static void write_through(sctx *c, const ly_plan *p, blist *L)
             b->wmap = NULL;
         }
     }
-    int n = 0;
-    for (int i = 0; i < L->n; i++) {
-        if (drop[i])
-            free_block(&L->b[i]);
-        else
-            L->b[n++] = L->b[i];
-    }
-    L->n = n;
+    drop_blocks(L, drop);
     free(writer);
     free(bl);
     free(ko);
@@ -864,14 +870,7 @@ static void merge_epilogues(sctx *c, blist *L)
         gone[i] = 1;
         c->st->epilogue_merges++;
     }
-    int n = 0;
-    for (int i = 0; i < L->n; i++) {
-        if (gone[i])
-            free_block(&L->b[i]);
-        else
-            L->b[n++] = L->b[i];
-    }
-    L->n = n;
+    drop_blocks(L, gone);
     free(writer);
     free(readers);
     free(gone);
