@@ -76,7 +76,7 @@ static int ident_char(char c)
     return isalnum((unsigned char)c) || c == '_';
 }
 
-/* src with every `aN[...]` of argument N (when rename[N] is set) wrapped
+/* src with every `aN[...]` of argument N (when wrap[N] is set) wrapped
    as `aN[WN_(...)]`, brackets nested inside the index kept balanced. */
 static char *wrap_stores(const char *src, const int *wrap, int nargs)
 {
