@@ -66,8 +66,7 @@ int cli_codegen(int argc, char **argv)
             model, nofuse ? " --no-fuse" : "", nolayout ? " --no-layout" : "", pl.nb,
             pl.prep.anchor_splits, pl.prep.size_splits, pl.prep.read_through, pl.prep.write_through,
             pl.prep.plan_before, pl.prep.plan_after);
-    cg_device dev =
-        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
+    const cg_device dev = pl.dev; /* the class the blocks were prepared for */
     int rc = CLI_OK, nk = 0, nh = 0, nv = 0;
     for (int i = 0; i < pl.nb && rc == CLI_OK; i++) {
         const cg_block *b = &pl.b[i];

@@ -460,18 +460,30 @@ int rt_blocks_per_node(const ir_graph *g, cg_block **out, int *nb, dn_err *e)
     return 0;
 }
 
+void rt_block_drop_writes(cg_block *b)
+{
+    for (int k = 0; b->wmap && k < b->noutputs; k++)
+        free(b->wmap[k]);
+    free(b->wmap);
+    free(b->wdest);
+    b->wmap = NULL;
+    b->wdest = NULL;
+}
+
+void rt_block_release(cg_block *b)
+{
+    rt_block_drop_writes(b);
+    free((void *)b->exec);
+    free((void *)b->inputs);
+    free((void *)b->params);
+    free((void *)b->outputs);
+    memset(b, 0, sizeof *b);
+}
+
 void rt_blocks_free(cg_block *b, int nb)
 {
-    for (int i = 0; i < nb; i++) {
-        for (int k = 0; b[i].wmap && k < b[i].noutputs; k++)
-            free(b[i].wmap[k]);
-        free(b[i].wmap);
-        free(b[i].wdest);
-        free((void *)b[i].exec);
-        free((void *)b[i].inputs);
-        free((void *)b[i].params);
-        free((void *)b[i].outputs);
-    }
+    for (int i = 0; i < nb; i++)
+        rt_block_release(&b[i]);
     free(b);
 }
 

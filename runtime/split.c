@@ -96,26 +96,13 @@ static cg_block copy_block(const cg_block *b)
     return c;
 }
 
-static void free_block(cg_block *b)
-{
-    for (int k = 0; b->wmap && k < b->noutputs; k++)
-        free(b->wmap[k]);
-    free(b->wmap);
-    free(b->wdest);
-    free((void *)b->exec);
-    free((void *)b->inputs);
-    free((void *)b->params);
-    free((void *)b->outputs);
-    memset(b, 0, sizeof *b);
-}
-
 /* Removes the blocks marked in drop[] from L, keeping the order. */
 static void drop_blocks(blist *L, const char *drop)
 {
     int n = 0;
     for (int i = 0; i < L->n; i++) {
         if (drop[i])
-            free_block(&L->b[i]);
+            rt_block_release(&L->b[i]);
         else
             L->b[n++] = L->b[i];
     }
@@ -343,7 +330,7 @@ static int split_anchor(sctx *c, const cg_block *b0, blist *out)
                 extra |= g->node[b.exec[i]].in[q] == v;
     }
     if (nanchor != 1 || extra || g->node[A].nout < 1 || g->node[A].out[0] < 0) {
-        free_block(&b);
+        rt_block_release(&b);
         return 0;
     }
     size_t NN = (size_t)g->nnode + 1, NV = (size_t)g->nval + 1;
@@ -423,12 +410,12 @@ static int split_anchor(sctx *c, const cg_block *b0, blist *out)
             if (nr) {
                 cg_block rb = make_block(c, b.id, set, ns, outs, nr, read);
                 split_sizes(c, &rb, &pieces);
-                free_block(&rb);
+                rt_block_release(&rb);
             }
             rc = 1;
             break;
         }
-        free_block(&ab);
+        rt_block_release(&ab);
         for (int v = 0; v < g->nval; v++)
             if (read[v] == 2) read[v] = 0;
     }
@@ -439,10 +426,10 @@ static int split_anchor(sctx *c, const cg_block *b0, blist *out)
     } else {
         rc = 0;
         for (int i = 0; i < pieces.n; i++)
-            free_block(&pieces.b[i]);
+            rt_block_release(&pieces.b[i]);
     }
     free(pieces.b);
-    free_block(&b);
+    rt_block_release(&b);
     free(inb);
     free(up);
     free(down);
@@ -574,14 +561,7 @@ static void write_through(sctx *c, const ly_plan *p, blist *L)
         int any = 0;
         for (int k = 0; b->wdest && k < b->noutputs; k++)
             any |= b->wdest[k] >= 0;
-        if (b->wdest && !any) {
-            free(b->wdest);
-            for (int k = 0; k < b->noutputs; k++)
-                free(b->wmap[k]);
-            free(b->wmap);
-            b->wdest = NULL;
-            b->wmap = NULL;
-        }
+        if (b->wdest && !any) rt_block_drop_writes(b);
     }
     drop_blocks(L, drop);
     free(writer);
@@ -736,7 +716,7 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
                     }
                     bad = 1;
                 }
-                free_block(&r);
+                rt_block_release(&r);
             }
             if (!bad) break;
         }
@@ -763,7 +743,7 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
             if (ne == 0) {
                 c->st->read_through++;
                 free(ex);
-                free_block(b);
+                rt_block_release(b);
                 continue;
             }
             cg_block v = *b;
@@ -778,7 +758,7 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
         }
         if (no == 0) {
             c->st->read_through++;
-            free_block(b);
+            rt_block_release(b);
             continue;
         }
         if (!reads && no == b->noutputs) {
@@ -786,7 +766,7 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
             continue;
         }
         push_block(&out, pull(c, b, virt, mem, outs, no));
-        free_block(b);
+        rt_block_release(b);
     }
     free(L->b);
     *L = out;
@@ -860,10 +840,10 @@ static void merge_epilogues(sctx *c, blist *L)
             make_block(c, P->id, nodes, P->nexec + E->nexec, E->outputs, E->noutputs, NULL);
         free(nodes);
         if (!emits(c, &M)) {
-            free_block(&M);
+            rt_block_release(&M);
             continue;
         }
-        free_block(P);
+        rt_block_release(P);
         *P = M;
         for (int k = 0; k < M.noutputs; k++)
             writer[M.outputs[k]] = p;
@@ -899,8 +879,8 @@ static int check_order(const ir_graph *g, const blist *L, dn_err *e)
 }
 
 int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const cg_block *b, int nb,
-                      const cg_device *d, int layout /* flags: RT_PREP_* */, cg_block **out,
-                      int *nout, rt_prepare_stats *st, dn_err *e)
+                      const cg_device *d, int flags, cg_block **out, int *nout,
+                      rt_prepare_stats *st, dn_err *e)
 {
     rt_prepare_stats st0;
     if (!st) st = &st0;
@@ -918,9 +898,9 @@ int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const cg_bloc
         if (b[i].view || emits(&c, &b[i]) || !split_anchor(&c, &b[i], &L))
             split_sizes(&c, &b[i], &L);
     }
-    if ((layout & RT_PREP_FUSED) && d->gpu) merge_epilogues(&c, &L);
+    if ((flags & RT_PREP_FUSED) && d->gpu) merge_epilogues(&c, &L);
     int rc = 0;
-    if ((layout & RT_PREP_LAYOUT) && r) rc = read_through(&c, r, &L);
+    if ((flags & RT_PREP_LAYOUT) && r) rc = read_through(&c, r, &L);
     for (int i = 0; i < L.n; i++)
         L.b[i].id = i;
     if (!rc) rc = check_order(g, &L, e);
