@@ -139,6 +139,33 @@ static void fold8(char *buf, size_t n, const char *acc, const char *v, const cha
                  op, v, v, op, acc, op, acc, op);
 }
 
+/* One reducing pass over the row.  init declares the scalar accumulator;
+   pre VALUE post is the statement that takes one element's value in (the
+   prologue's, xe); grp combines the work-items' partial results in the
+   group form.  In strips, the float8 accumulator a8_ starts at v8, vupd
+   takes the strip x8_ in, and it is folded into acc with op (fold8). */
+typedef struct rpass {
+    const char *init, *pre, *post, *grp;
+    const char *v8, *vupd, *acc, *op;
+} rpass;
+
+static void reduce_pass(cg_sb *s, int strip, int64_t L, const char *loop, const char *xbody,
+                        const char *xe, const rpass *p)
+{
+    cg_sb upd = {0};
+    cg_sb_printf(s, "    %s\n", p->init);
+    cg_sb_printf(&upd, "        %s%s%s\n", p->pre, xe, p->post);
+    if (strip) {
+        char fl[320], d8[64], u8[96];
+        fold8(fl, sizeof fl, p->acc, "a8_", p->op);
+        snprintf(d8, sizeof d8, "    float8 a8_ = %s;\n", p->v8);
+        snprintf(u8, sizeof u8, "        %s\n", p->vupd);
+        strip_pass(s, L, xbody, xe, d8, u8, fl, upd.s, NULL);
+    } else
+        cg_sb_printf(s, "    %s {\n%s%s    }\n%s", loop, xbody, upd.s, p->grp);
+    cg_sb_free(&upd);
+}
+
 int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                    dn_err *e)
 {
@@ -292,117 +319,69 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
             snprintf(one, sizeof one, "if (lid_ == 0) ");
         } else
             snprintf(loop, sizeof loop, "for (int j = 0; j < %lld; j++)", (long long)L);
-        char fl[320], tl[320];
-        if (strip) {
-            /* the CPU row form in strips (strip_pass above) */
-            cg_sb per = {0}, last = {0};
-            cg_sb_printf(&per, "%s%s", ebody, st.s ? st.s : "");
-            if (!strcmp(R->op, "Softmax")) {
-                cg_sb_puts(&passes, "    float mx_ = -INFINITY;\n");
-                fold8(fl, sizeof fl, "mx_", "m8_", "fmax");
-                snprintf(tl, sizeof tl, "        mx_ = fmax(mx_, %s);\n", xe);
-                strip_pass(&passes, L, xbody, xe, "    float8 m8_ = (float8)(-INFINITY);\n",
-                           "        m8_ = fmax(m8_, x8_);\n", fl, tl, NULL);
-                cg_sb_puts(&passes, "    float s_ = 0.0f;\n");
-                fold8(fl, sizeof fl, "s_", "s8_", "+");
-                snprintf(tl, sizeof tl, "        s_ += exp(%s - mx_);\n", xe);
-                strip_pass(&passes, L, xbody, xe, "    float8 s8_ = 0.0f;\n",
-                           "        s8_ += exp(x8_ - mx_);\n", fl, tl, NULL);
-                cg_sb_puts(&passes, "    const float inv_ = 1.0f / s_;\n");
-                cg_sb_printf(&last,
-                             "        const float x_ = %s;\n        const float y_ = %s;\n%s", xe,
-                             val, per.s);
-                strip_pass(&passes, L, xbody, xe, "",
-                           "        float yv_[8];\n        vstore8(exp(x8_ - mx_) * inv_, 0, "
-                           "yv_);\n",
-                           "", last.s, per.s);
-            } else if (!strcmp(R->op, "LayerNormalization")) {
-                char epsl[40];
-                cg_flit(epsl, eps);
-                cg_sb_puts(&passes, "    float s_ = 0.0f;\n");
-                fold8(fl, sizeof fl, "s_", "s8_", "+");
-                snprintf(tl, sizeof tl, "        s_ += %s;\n", xe);
-                strip_pass(&passes, L, xbody, xe, "    float8 s8_ = 0.0f;\n",
-                           "        s8_ += x8_;\n", fl, tl, NULL);
-                cg_sb_printf(&passes,
-                             "    const float mean_ = s_ / %lld.0f;\n"
-                             "    float v_ = 0.0f;\n",
-                             (long long)L);
-                fold8(fl, sizeof fl, "v_", "v8_", "+");
-                snprintf(tl, sizeof tl,
-                         "        const float d_ = %s - mean_;\n        v_ += d_ * d_;\n", xe);
-                strip_pass(&passes, L, xbody, xe, "    float8 v8_ = 0.0f;\n",
-                           "        const float8 d8_ = x8_ - mean_;\n        v8_ += d8_ * d8_;\n",
-                           fl, tl, NULL);
-                cg_sb_printf(&passes,
-                             "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n"
-                             "    %s {\n%s        const float x_ = %s;\n%s        const float y_ = "
-                             "%s;\n%s%s    }\n",
-                             (long long)L, epsl, loop, xbody, xe, sb.s ? sb.s : "", val, ebody,
-                             st.s);
-            } else {
-                int mx = !strcmp(R->op, "ReduceMax"), mn = !strcmp(R->op, "ReduceMin");
-                const char *f = mx ? "fmax" : "fmin";
-                char d8[96], u8[96];
-                if (mx || mn) {
-                    cg_sb_printf(&passes, "    float mx_ = %s;\n", mx ? "-INFINITY" : "INFINITY");
-                    snprintf(d8, sizeof d8, "    float8 m8_ = (float8)(%s);\n",
-                             mx ? "-INFINITY" : "INFINITY");
-                    snprintf(u8, sizeof u8, "        m8_ = %s(m8_, x8_);\n", f);
-                    snprintf(tl, sizeof tl, "        mx_ = %s(mx_, %s);\n", f, xe);
-                    fold8(fl, sizeof fl, "mx_", "m8_", f);
-                } else {
-                    cg_sb_puts(&passes, "    float s_ = 0.0f;\n");
-                    snprintf(d8, sizeof d8, "    float8 s8_ = 0.0f;\n");
-                    snprintf(u8, sizeof u8, "        s8_ += x8_;\n");
-                    snprintf(tl, sizeof tl, "        s_ += %s;\n", xe);
-                    fold8(fl, sizeof fl, "s_", "s8_", "+");
-                }
-                strip_pass(&passes, L, xbody, xe, d8, u8, fl, tl, NULL);
-                cg_sb_printf(
-                    &passes,
-                    "    {\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n",
-                    val, ebody, st.s);
-            }
-            cg_sb_free(&per);
-            cg_sb_free(&last);
-        } else if (!strcmp(R->op, "Softmax")) {
-            cg_sb_printf(
-                &passes,
-                "    float mx_ = -INFINITY;\n    %s {\n%s        mx_ = fmax(mx_, %s);\n    }\n%s"
-                "    float s_ = 0.0f;\n    %s {\n%s        s_ += exp(%s - mx_);\n    }\n%s"
-                "    const float inv_ = 1.0f / s_;\n"
-                "    %s {\n%s        const float x_ = %s;\n        const float y_ = %s;\n%s%s    "
-                "}\n",
-                loop, xbody, xe, gmx, loop, xbody, xe, gs, loop, xbody, xe, val, ebody, st.s);
+        /* The reducing passes: max and sum for Softmax, mean and variance
+           for LayerNorm, one for a reduction; then the pass that writes. */
+        int mn = !strcmp(R->op, "ReduceMin");
+        const char *mxop = mn ? "fmin" : "fmax", *mxinit = mn ? "INFINITY" : "-INFINITY";
+        char mxpre[32], mxv8[32], mxvupd[48], mxinit_s[40];
+        snprintf(mxinit_s, sizeof mxinit_s, "float mx_ = %s;", mxinit);
+        snprintf(mxpre, sizeof mxpre, "mx_ = %s(mx_, ", mxop);
+        snprintf(mxv8, sizeof mxv8, "(float8)(%s)", mxinit);
+        snprintf(mxvupd, sizeof mxvupd, "a8_ = %s(a8_, x8_);", mxop);
+        const rpass pmax = {mxinit_s, mxpre, ");", gmx, mxv8, mxvupd, "mx_", mxop};
+        const rpass psum = {"float s_ = 0.0f;", "s_ += ", ";", gs, "0.0f",
+                            "a8_ += x8_;",      "s_",     "+"};
+        const rpass pexp = {"float s_ = 0.0f;",       "s_ += exp(", " - mx_);", gs, "0.0f",
+                            "a8_ += exp(x8_ - mx_);", "s_",         "+"};
+        const rpass pvar = {"float v_ = 0.0f;",
+                            "const float d_ = ",
+                            " - mean_; v_ += d_ * d_;",
+                            gv,
+                            "0.0f",
+                            "const float8 d8_ = x8_ - mean_; a8_ += d8_ * d8_;",
+                            "v_",
+                            "+"};
+        int full_write = 0;
+        if (!strcmp(R->op, "Softmax")) {
+            reduce_pass(&passes, strip, L, loop, xbody, xe, &pmax);
+            reduce_pass(&passes, strip, L, loop, xbody, xe, &pexp);
+            cg_sb_puts(&passes, "    const float inv_ = 1.0f / s_;\n");
+            full_write = 1;
         } else if (!strcmp(R->op, "LayerNormalization")) {
             char epsl[40];
             cg_flit(epsl, eps);
-            cg_sb_printf(&passes,
-                         "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n%s"
-                         "    const float mean_ = s_ / %lld.0f;\n"
-                         "    float v_ = 0.0f;\n    %s {\n%s        const float d_ = %s - mean_;\n "
-                         "       v_ += d_ * d_;\n    }\n%s"
-                         "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n"
-                         "    %s {\n%s        const float x_ = %s;\n%s        const float y_ = "
-                         "%s;\n%s%s    }\n",
-                         loop, xbody, xe, gs, (long long)L, loop, xbody, xe, gv, (long long)L, epsl,
-                         loop, xbody, xe, sb.s ? sb.s : "", val, ebody, st.s);
+            reduce_pass(&passes, strip, L, loop, xbody, xe, &psum);
+            cg_sb_printf(&passes, "    const float mean_ = s_ / %lld.0f;\n", (long long)L);
+            reduce_pass(&passes, strip, L, loop, xbody, xe, &pvar);
+            cg_sb_printf(&passes, "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n",
+                         (long long)L, epsl);
+            full_write = 1;
         } else {
-            int mx = !strcmp(R->op, "ReduceMax"), mn = !strcmp(R->op, "ReduceMin");
-            if (mx || mn)
-                cg_sb_printf(
-                    &passes,
-                    "    float mx_ = %s;\n    %s {\n%s        mx_ = %s(mx_, %s);\n    }\n%s",
-                    mx ? "-INFINITY" : "INFINITY", loop, xbody, mx ? "fmax" : "fmin", xe, gmx);
-            else
-                cg_sb_printf(&passes,
-                             "    float s_ = 0.0f;\n    %s {\n%s        s_ += %s;\n    }\n%s", loop,
-                             xbody, xe, gs);
+            int mx = mn || !strcmp(R->op, "ReduceMax");
+            reduce_pass(&passes, strip, L, loop, xbody, xe, mx ? &pmax : &psum);
             cg_sb_printf(
                 &passes,
                 "    %s{\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n",
                 one, val, ebody, st.s);
+        }
+        if (full_write) {
+            /* the row again, each element's result through the epilogue to
+               the stores; in strips, Softmax's exp on the whole strip */
+            cg_sb write = {0};
+            cg_sb_printf(&write,
+                         "        const float x_ = %s;\n%s        const float y_ = %s;\n%s%s", xe,
+                         sb.s ? sb.s : "", val, ebody, st.s);
+            if (strip && !strcmp(R->op, "Softmax")) {
+                cg_sb per = {0};
+                cg_sb_printf(&per, "%s%s", ebody, st.s);
+                strip_pass(&passes, L, xbody, xe, "",
+                           "        float yv_[8];\n        vstore8(exp(x8_ - mx_) * inv_, 0, "
+                           "yv_);\n",
+                           "", write.s, per.s);
+                cg_sb_free(&per);
+            } else
+                cg_sb_printf(&passes, "    %s {\n%s%s    }\n", loop, xbody, write.s);
+            cg_sb_free(&write);
         }
         ex_params(&x, &params, 0);
         ex_params(&x, &nparams, 1);
