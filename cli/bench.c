@@ -36,8 +36,37 @@ static int cmp_top(const void *a, const void *b)
     return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
+/* Kernel time per template family, so a benchmark shows where the time goes
+ * (matrix products against copies and elementwise launches) and how far the
+ * summed event times are from the wall-clock median: that gap is launch and
+ * host overhead, which no kernel-level change recovers. */
+static void print_families(const top *tp, int n, double med)
+{
+    const char *fam[16];
+    double ms[16];
+    int cnt[16], nf = 0;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const char *f = tp[i].family ? tp[i].family : "?";
+        int k = 0;
+        while (k < nf && strcmp(fam[k], f))
+            k++;
+        if (k == nf) {
+            if (nf == 16) continue;
+            fam[nf] = f, ms[nf] = 0, cnt[nf++] = 0;
+        }
+        ms[k] += tp[i].ms;
+        cnt[k] += tp[i].launches;
+        sum += tp[i].ms;
+    }
+    printf("  kernel time %.3f ms of the %.3f ms median:", sum, med);
+    for (int k = 0; k < nf; k++)
+        printf("%s %s %.3f (%d launches)", k ? "," : "", fam[k], ms[k], cnt[k]);
+    printf("\n");
+}
+
 static int bench_one(const char *model, const char *device, int nofuse, int nolayout, int runs,
-                     int json, int first)
+                     int ntopmax, int json, int first)
 {
     cli_pipeline pl;
     dn_err e;
@@ -95,7 +124,7 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
             }
         }
         qsort(tp, (size_t)cs.nkernel, sizeof *tp, cmp_top);
-        int ntop = cs.nkernel < 5 ? cs.nkernel : 5;
+        int ntop = cs.nkernel < ntopmax ? cs.nkernel : ntopmax;
         if (json) {
             printf("%s{\"model\": ", first ? "" : ",\n");
             cli_json_str(stdout, model);
@@ -128,6 +157,7 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
                    "views, %d layout kernels; peak activations %.2f MB; optimize %.0f ms\n",
                    pl.compute_ops, st.kernels, st.host_blocks, st.host_ms, st.views,
                    pl.prep.layout_kernels, st.peak_bytes / 1e6, pl.optimize_ms);
+            print_families(tp, cs.nkernel, med);
             for (int i = 0; i < ntop; i++)
                 printf("  top kernel %-22s %-11s %7.3f ms/inference  %7.2f GFLOP/s  %6.2f GB/s\n",
                        tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,
@@ -150,7 +180,7 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
 int cli_bench(int argc, char **argv)
 {
     const char *device = NULL;
-    int json = 0, nofuse = 0, nolayout = 0, runs = 20, nmodel = 0, rc = CLI_OK;
+    int json = 0, nofuse = 0, nolayout = 0, runs = 20, ntop = 5, nmodel = 0, rc = CLI_OK;
     const char *models[256];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
@@ -164,6 +194,9 @@ int cli_bench(int argc, char **argv)
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             runs = atoi(argv[++i]);
             if (runs < 1) return cli_usage("bench", "--runs wants a positive number");
+        } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+            ntop = atoi(argv[++i]);
+            if (ntop < 0) return cli_usage("bench", "--top wants a number >= 0");
         } else if (argv[i][0] == '-')
             return cli_usage("bench", "unknown option %s", argv[i]);
         else if (nmodel < 256)
@@ -172,7 +205,7 @@ int cli_bench(int argc, char **argv)
     if (!nmodel) return cli_usage("bench", "no model given");
     if (json) printf("[");
     for (int i = 0; i < nmodel; i++)
-        if (bench_one(models[i], device, nofuse, nolayout, runs, json, i == 0)) rc = CLI_ERR;
+        if (bench_one(models[i], device, nofuse, nolayout, runs, ntop, json, i == 0)) rc = CLI_ERR;
     if (json) printf("]\n");
     return rc;
 }

@@ -43,8 +43,8 @@ struct gm_rules;
    any error. */
 struct gm_rules *cli_load_rules(const char *const *paths, int n);
 typedef struct cli_model_opts {
-    int weights;    /* read (or fill) the weights */
-    int random;     /* ox_load_weights' mode for ONNX files (.graph: always random) */
+    int weights; /* read (or fill) the weights */
+    int random;  /* ox_load_weights' mode for ONNX files (.graph: always random) */
     uint64_t seed;
     int composites; /* tolerate composite operators that only the e-graph infers */
 } cli_model_opts;
@@ -74,27 +74,26 @@ void cli_out_name(const char *name, char *buf, size_t n);
 /* JSON string (quoted and escaped) on f. */
 void cli_json_str(FILE *f, const char *s);
 
-
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)
 #include "codegen.h"
 struct fu_plan;
 struct gm_rules;
 /* The pipeline up to executable blocks (cli/pipeline.c). */
 typedef struct cli_pipeline {
-    ir_graph *g;          /* the model as loaded and folded: the reference */
-    ir_graph *h;          /* rewritten, composites expanded (fused runs) */
+    ir_graph *g; /* the model as loaded and folded: the reference */
+    ir_graph *h; /* rewritten, composites expanded (fused runs) */
     struct gm_rules *R;
     struct fu_plan *p;
     cg_block *b;
     int nb;
-    cg_block *b0;         /* the blocks before preparation (fusion plan or per node) */
+    cg_block *b0; /* the blocks before preparation (fusion plan or per node) */
     int nb0;
-    cg_device dev;        /* the device class b was prepared for */
-    const ir_graph *run;  /* the graph the blocks refer to */
-    int compute_ops;      /* of the model as given */
-    int layout;           /* cross-block read-through of the layout plan (fused runs) */
+    cg_device dev;         /* the device class b was prepared for */
+    const ir_graph *run;   /* the graph the blocks refer to */
+    int compute_ops;       /* of the model as given */
+    int layout;            /* cross-block read-through of the layout plan (fused runs) */
     rt_prepare_stats prep; /* what rt_blocks_prepare did */
-    double optimize_ms;   /* load + rewrite + fuse + block preparation */
+    double optimize_ms;    /* load + rewrite + fuse + block preparation */
 } cli_pipeline;
 /* fuse 0: one block per node of the model as given (neither rewriting nor
    the layout pass); layout 0: the layout pass's read-through off. */
@@ -109,9 +108,9 @@ int cli_pipeline_for_device(cli_pipeline *pl, const char *path, rt_cl_ctx *c);
    operators, else CLI_ERR after naming each such block on stderr. */
 int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops);
 /* Runs the pipeline's blocks on the OpenCL device (cli/run_opencl.c):
-   prints the run's figures, with check the comparison with the reference
-   interpreter; out receives the outputs. */
-int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, int check,
+   prints the run's figures, with check > 0 the comparison with the reference
+   interpreter (failing beyond check x max |output|); out receives the outputs. */
+int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, double check,
                    int verbose, const dn_tensor *in, dn_tensor *out);
 /* Worst |a - b| over one output, and max |a|. */
 void cli_compare(const dn_tensor *a, const dn_tensor *b, double *worst, double *scale);

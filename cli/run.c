@@ -6,7 +6,8 @@
  * --forbid OP,... fails before running when a launching block is made only
  * of those operators; --reference runs the reference
  * interpreter alone; --check runs it beside the OpenCL run and prints the
- * worst error per output (exit 1 beyond 1e-3 x max |output|).  Inputs come
+ * worst error per output (exit 1 beyond 1e-3 x max |output|, or R x max
+ * |output| with --tolerance R, which implies --check).  Inputs come
  * from --input NAME=FILE.npy or, when not given, are generated
  * deterministically (rt_make_input). */
 #include "cli.h"
@@ -47,7 +48,8 @@ int cli_run(int argc, char **argv)
     const char *path = NULL, *outdir = NULL;
     const char *feed_name[MAX_FEEDS], *feed_file[MAX_FEEDS];
     const char *device = NULL, *forbid = NULL;
-    int nfeed = 0, reference = 0, random = 0, nofuse = 0, nolayout = 0, check = 0, verbose = 0;
+    int nfeed = 0, reference = 0, random = 0, nofuse = 0, nolayout = 0, verbose = 0;
+    double check = 0; /* the tolerance, relative to max |output|; 0: no check */
     uint64_t seed = 0, input_seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -59,9 +61,13 @@ int cli_run(int argc, char **argv)
             nolayout = 1;
         else if (!strcmp(a, "--forbid") && i + 1 < argc)
             forbid = argv[++i];
-        else if (!strcmp(a, "--check"))
-            check = 1;
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+        else if (!strcmp(a, "--check")) {
+            if (!check) check = 1e-3;
+        } else if (!strcmp(a, "--tolerance") && i + 1 < argc) {
+            char *end;
+            check = strtod(argv[++i], &end);
+            if (*end || !(check > 0)) return cli_usage("run", "--tolerance wants a number > 0");
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
             verbose |= 1;
         else if (!strcmp(a, "--verify-blocks"))
             verbose |= 2;
@@ -134,7 +140,8 @@ int cli_run(int argc, char **argv)
     for (int i = 0; i < g->ninput && rc == CLI_OK; i++) {
         const char *name = g->val[g->input[i]].name;
         int k = 0;
-        while (k < nfeed && strcmp(feed_name[k], name)) k++;
+        while (k < nfeed && strcmp(feed_name[k], name))
+            k++;
         int err = k < nfeed ? rt_npy_read(feed_file[k], &in[i], &e)
                             : rt_make_input(g, g->input[i], input_seed, &in[i], &e);
         if (err) rc = cli_fail(&e);
@@ -145,7 +152,7 @@ int cli_run(int argc, char **argv)
         rc = cli_run_opencl(&pl, path, device, nofuse, check, verbose, in, out);
     else
 #endif
-    if (rc == CLI_OK && rt_reference_run(g, in, out, &st, &e)) {
+        if (rc == CLI_OK && rt_reference_run(g, in, out, &st, &e)) {
         dn_errpre(&e, "%s: ", path);
         rc = cli_fail(&e);
     } else if (rc == CLI_OK)
@@ -163,8 +170,10 @@ int cli_run(int argc, char **argv)
             if (rt_npy_write(file, &out[i], &e)) rc = cli_fail(&e);
         }
     }
-    for (int i = 0; i < g->ninput; i++) dn_tensor_free(&in[i]);
-    for (int i = 0; i < g->noutput; i++) dn_tensor_free(&out[i]);
+    for (int i = 0; i < g->ninput; i++)
+        dn_tensor_free(&in[i]);
+    for (int i = 0; i < g->noutput; i++)
+        dn_tensor_free(&out[i]);
     free(in);
     free(out);
 #if defined(DNNF_HAVE_FUSION) && defined(DNNF_HAVE_CODEGEN)

@@ -44,7 +44,7 @@ static void print_host_blocks(const rt_exec *x, int verbose)
     free(done);
 }
 
-int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, int check,
+int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, double check,
                    int verbose, const dn_tensor *in, dn_tensor *out)
 {
     dn_err e;
@@ -107,7 +107,7 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                     continue;
                 }
                 cli_compare(&ref[i], &out[i], &worst, &scale);
-                double tol = 1e-3 * (scale > 0 ? scale : 1);
+                double tol = check * (scale > 0 ? scale : 1);
                 int ok = worst <= tol;
                 printf("  check %-24s max |ref| %.4g, worst error %.3g (%.2g of max), tolerance "
                        "%.3g: %s\n",

@@ -91,6 +91,8 @@ int cg_emit(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel 
          : win ? cg_emit_conv(g, b, d, k, e)
                : cg_emit_elementwise(g, b, d, k, e);
     if (rc == 1) {
+        /* DNNF_LIBM_ERF=1 keeps the library's erf, for comparison */
+        if (!d->gpu && !getenv("DNNF_LIBM_ERF")) ex_cpu_math(k);
         char buf[4096];
         cg_block_nodes(g, b, buf, sizeof buf);
         k->nodes = ir_strdup(buf);

@@ -103,6 +103,9 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
    outputs redirected (malloc'd), or NULL when b has none. */
 int ex_write_check(const cg_block *b, dn_err *e);
 char *ex_redirect_stores(const ex_ctx *x, const char *src);
+/* The CPU family's own math (emit_math.c): k->source with erf( calls
+   replaced by dn_erf, whose definitions it adds before the kernel. */
+void ex_cpu_math(cg_kernel *k);
 /* The placeholders of matmul_cpu.cl and matmul_cpu_rows.cl in the order
    their values are given: the matmul family and conv-gemm fill both
    (emit_matmul.c). */
