@@ -311,6 +311,11 @@ void rt_cl_get_stats(const rt_cl_ctx *c, rt_cl_stats *st)
     st->kernel = c->kstat;
 }
 
+void rt_cl_set_timing(rt_cl_ctx *c, int on)
+{
+    c->untimed = !on;
+}
+
 void rt_cl_reset_kernel_stats(rt_cl_ctx *c)
 {
     c->nkstat = 0;

@@ -59,6 +59,7 @@ struct rt_cl_ctx {
 
     rt_cl_pending *pend;
     int npend, cappend;
+    int untimed; /* launches take no event (rt_cl_set_timing) */
     rt_cl_kstat *kstat;
     int nkstat, capkstat;
 

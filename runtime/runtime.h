@@ -205,6 +205,13 @@ typedef struct rt_cl_stats {
 void rt_cl_get_stats(const rt_cl_ctx *c, rt_cl_stats *st);
 /* Clears the launch counts and times (not the cache counts), e.g. after warm-up. */
 void rt_cl_reset_kernel_stats(rt_cl_ctx *c);
+/* on (the default): every asynchronous launch takes a profiling event, read
+   at rt_cl_finish for the per-kernel times, and a failing kernel is named.
+   off: launches take no event and only count.  On NVIDIA's OpenCL an event
+   per launch costs host time that, with hundreds of small kernels, shows
+   in the latency: dnnf bench times its runs with timing off and profiles
+   in separate runs. */
+void rt_cl_set_timing(rt_cl_ctx *c, int on);
 
 /* ========================= end OpenCL runtime ===================== */
 
@@ -236,7 +243,6 @@ int rt_blocks_run(const struct fu_plan *p, const struct gm_rules *r, const dn_te
 
 /* ===================== end block-by-block execution ================= */
 
-
 /* ================================================================== */
 /* Executing kernels on an OpenCL device (runtime/execute.c,           */
 /* runtime/execute_host.c, runtime/memplan.c; docs/codegen.md)         */
@@ -258,11 +264,11 @@ struct cg_block;
    whose lifetimes do not overlap share one; views share their input's. */
 typedef struct rt_memplan {
     int nval;
-    int *root;   /* value -> the value whose storage it uses (itself unless a view) */
-    int *slot;   /* value (a root) -> slot, -1 for constants and unused values */
+    int *root; /* value -> the value whose storage it uses (itself unless a view) */
+    int *slot; /* value (a root) -> slot, -1 for constants and unused values */
     int nslot;
     int64_t *slot_bytes;
-    int64_t peak_bytes;   /* sum of the slots: the high-water mark */
+    int64_t peak_bytes;      /* sum of the slots: the high-water mark */
     int64_t unplanned_bytes; /* the same with one buffer per value */
 } rt_memplan;
 
@@ -273,29 +279,29 @@ void rt_memplan_free(rt_memplan *mp);
 typedef struct rt_exec rt_exec;
 
 typedef struct rt_exec_stats {
-    int blocks;          /* blocks of the graph */
-    int kernels;         /* launches per inference (device blocks) */
-    int host_blocks;     /* blocks run on the host (no template yet) */
-    int views;           /* blocks that launch nothing */
-    int programs;        /* distinct kernels (identical blocks share one) */
-    int64_t peak_bytes;  /* activations: the memory plan's high-water mark */
+    int blocks;              /* blocks of the graph */
+    int kernels;             /* launches per inference (device blocks) */
+    int host_blocks;         /* blocks run on the host (no template yet) */
+    int views;               /* blocks that launch nothing */
+    int programs;            /* distinct kernels (identical blocks share one) */
+    int64_t peak_bytes;      /* activations: the memory plan's high-water mark */
     int64_t unplanned_bytes; /* activations with one buffer per value */
-    int64_t param_bytes; /* parameters uploaded */
-    double prepare_ms;   /* emit + build (or cache load) + upload */
-    double ms;           /* wall time of the last rt_exec_run */
-    double host_ms;      /* of which host blocks (incl. copies) */
+    int64_t param_bytes;     /* parameters uploaded */
+    double prepare_ms;       /* emit + build (or cache load) + upload */
+    double ms;               /* wall time of the last rt_exec_run */
+    double host_ms;          /* of which host blocks (incl. copies) */
 } rt_exec_stats;
 
 /* One block as executed: what it is and, for host blocks, why. */
 typedef struct rt_exec_block {
     int id;
-    int kind;              /* 0 view, 1 device kernel, 2 host */
-    const char *kernel;    /* the kernel's name (device) */
-    const char *family;    /* "elementwise", "matmul", ... */
-    const char *nodes;     /* "name (Op), ..." */
-    const char *why;       /* host blocks: the reason no template covers it */
-    const char *source;    /* the kernel's OpenCL text (device) */
-    double flops, bytes;   /* per launch */
+    int kind;            /* 0 view, 1 device kernel, 2 host */
+    const char *kernel;  /* the kernel's name (device) */
+    const char *family;  /* "elementwise", "matmul", ... */
+    const char *nodes;   /* "name (Op), ..." */
+    const char *why;     /* host blocks: the reason no template covers it */
+    const char *source;  /* the kernel's OpenCL text (device) */
+    double flops, bytes; /* per launch */
 } rt_exec_block;
 
 /* Emits and builds every block's kernel and uploads the constants.  The
@@ -309,8 +315,7 @@ typedef struct rt_exec_block {
    template covers, and so how they are split, depends on it. */
 struct cg_device;
 void rt_device_class(rt_cl_ctx *c, struct cg_device *d);
-rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const struct cg_block *b, int nb,
-                     dn_err *e);
+rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const struct cg_block *b, int nb, dn_err *e);
 void rt_exec_free(rt_exec *x);
 /* One inference: inputs and outputs as for rt_reference_run. */
 int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err *e);
@@ -351,13 +356,13 @@ int rt_blocks_from_plan(const struct fu_plan *p, struct cg_block **b, int *nb);
 struct gm_rules;
 struct cg_device;
 typedef struct rt_prepare_stats {
-    int anchor_splits;  /* blocks split at their anchor */
-    int size_splits;    /* blocks split by output size */
-    int read_through;   /* data-movement blocks folded into their readers */
-    int write_through;  /* data-movement blocks folded into their producers */
+    int anchor_splits;   /* blocks split at their anchor */
+    int size_splits;     /* blocks split by output size */
+    int read_through;    /* data-movement blocks folded into their readers */
+    int write_through;   /* data-movement blocks folded into their producers */
     int epilogue_merges; /* elementwise blocks merged into the kernel before them */
-    int kernels;        /* launching blocks (kernels and host blocks) */
-    int layout_kernels; /* launching blocks made only of data movement */
+    int kernels;         /* launching blocks (kernels and host blocks) */
+    int layout_kernels;  /* launching blocks made only of data movement */
     /* the layout plan's own count over these blocks (ly_summary): layout
        kernels before the pass and after it; after == layout_kernels when
        what runs agrees with the plan */

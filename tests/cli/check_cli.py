@@ -101,6 +101,32 @@ def main():
               r.returncode == 1 and "[1,3,224,224]" in r.stderr and "[1,3,10,10]" in r.stderr,
               r.stderr)
 
+    # dnnf bench on a small graph: the latency line, kernel time per family,
+    # at most --top kernels; --json; and dnnf run --tolerance
+    graph = os.path.join(ROOT, "tests", "codegen", "se_block.graph")
+    r = run("bench", graph, "--runs", "3", "--top", "2")
+    lines = [l.strip() for l in r.stdout.splitlines()]
+    ntop = sum(l.startswith("top kernel") for l in lines)
+    check("bench: median, kernel time per family, at most --top kernels",
+          r.returncode == 0 and "median" in r.stdout and 1 <= ntop <= 2 and
+          any(l.startswith("kernel time") and "launches" in l for l in lines), r.stdout + r.stderr)
+    r = run("bench", graph, "--runs", "3", "--json")
+    ok = r.returncode == 0
+    js = json.loads(r.stdout) if ok else [{}]
+    check("bench --json: latency, kernels, top kernels",
+          ok and js[0].get("latency_ms", 0) > 0 and js[0].get("kernels", 0) > 0 and
+          0 < len(js[0].get("top_kernels", [])) <= 5, r.stdout + r.stderr)
+    r = run("bench", graph, "--top", "-1")
+    check("bench --top -1: usage error, exit 2", r.returncode == 2, str(r.returncode))
+    r = run("run", graph, "--random-weights", "--tolerance", "0")
+    check("run --tolerance 0: usage error, exit 2", r.returncode == 2, str(r.returncode))
+    r = run("run", graph, "--random-weights", "--tolerance", "1e-3")
+    check("run --tolerance 1e-3: checks, exit 0", r.returncode == 0 and "tolerance" in r.stdout,
+          r.stdout + r.stderr)
+    r = run("run", graph, "--random-weights", "--tolerance", "1e-12")
+    check("run --tolerance 1e-12: MISMATCH, exit 1",
+          r.returncode == 1 and "MISMATCH" in r.stdout, r.stdout + r.stderr)
+
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     sys.exit(1 if failed else 0)
