@@ -92,6 +92,8 @@ typedef struct cli_pipeline {
     const ir_graph *run;   /* the graph the blocks refer to */
     int compute_ops;       /* of the model as given */
     int layout;            /* cross-block read-through of the layout plan (fused runs) */
+    int layouts_applied;   /* permuted activation layouts made graph structure
+                              (layout/apply.c) */
     rt_prepare_stats prep; /* what rt_blocks_prepare did */
     double optimize_ms;    /* load + rewrite + fuse + block preparation */
 } cli_pipeline;

@@ -96,6 +96,24 @@ int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops)
     return bad ? CLI_ERR : CLI_OK;
 }
 
+/* The permuted layouts the layout pass selects for activations, made graph
+   structure before blocks are formed (layout/apply.c), so that a producer
+   writes what its readers read best.  DNNF_APPLY_LAYOUTS=0 leaves them
+   out, for comparison. */
+static int apply_layouts(const char *path, cli_pipeline *pl, ir_graph *g)
+{
+    const char *env = getenv("DNNF_APPLY_LAYOUTS");
+    if (!pl->layout || (env && !strcmp(env, "0"))) return CLI_OK;
+    ly_options o;
+    ly_options_default(&o);
+    dn_err e;
+    if (ly_apply_layouts(g, pl->R, &o, &pl->layouts_applied, &e)) {
+        dn_errpre(&e, "%s: applying layouts: ", path);
+        return cli_fail(&e);
+    }
+    return CLI_OK;
+}
+
 int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,
                        cli_pipeline *pl)
 {
@@ -129,6 +147,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
     gm_diags_free(d);
     if (!fuse) {
         pl->run = pl->g;
+        if (apply_layouts(path, pl, pl->g)) return CLI_ERR;
         if (rt_blocks_per_node(pl->g, &pl->b0, &pl->nb0, &e)) return cli_fail(&e);
         if (prepare(path, pl)) return CLI_ERR;
         pl->optimize_ms = now_ms() - t0;
@@ -147,6 +166,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
         dn_errpre(&e, "%s: expanding composites: ", path);
         return cli_fail(&e);
     }
+    if (apply_layouts(path, pl, pl->h)) return CLI_ERR;
     fu_limits FL;
     fu_limits_default(&FL);
     pl->p = fu_plan_build(pl->h, pl->R, &FL, NULL, &e);

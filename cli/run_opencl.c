@@ -82,6 +82,10 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                pl->layout ? "on" : "off", pl->prep.layout_kernels, pl->prep.read_through,
                pl->prep.write_through, pl->prep.plan_before, pl->prep.plan_after,
                pl->prep.anchor_splits, pl->prep.size_splits, pl->prep.epilogue_merges);
+        if (pl->layouts_applied)
+            printf("  layouts applied: %d activations written in the permuted layout their readers "
+                   "read best\n",
+                   pl->layouts_applied);
         if (pl->prep.layout_error[0]) printf("  layout pass skipped: %s\n", pl->prep.layout_error);
         printf("  optimize %.0f ms, prepare %.0f ms (programs: %d compiled, %d from cache), "
                "run %.1f ms (host blocks %.1f ms, kernels %.1f ms)\n",

@@ -46,8 +46,8 @@ typedef struct dn_arena {
 } dn_arena;
 
 dn_arena *dn_arena_new(void);
-void dn_arena_free(dn_arena *a);  /* an arena from dn_arena_new */
-void dn_arena_clear(dn_arena *a); /* frees the memory, keeps the arena usable */
+void dn_arena_free(dn_arena *a);             /* an arena from dn_arena_new */
+void dn_arena_clear(dn_arena *a);            /* frees the memory, keeps the arena usable */
 void *dn_arena_alloc(dn_arena *a, size_t n); /* zeroed, 16-byte aligned; aborts on OOM */
 char *dn_arena_strdup(dn_arena *a, const char *s);
 char *dn_arena_strndup(dn_arena *a, const char *s, size_t n);
@@ -74,9 +74,9 @@ enum {
     DN_U64 = 13,
 };
 
-size_t dn_dtype_size(int dtype);       /* bytes per element; 0 when unsupported */
-const char *dn_dtype_name(int dtype);  /* "f32", "i64", "bool", ...; "?" if unknown */
-int dn_dtype_parse(const char *name);  /* inverse of dn_dtype_name; DN_UNDEF if none */
+size_t dn_dtype_size(int dtype);      /* bytes per element; 0 when unsupported */
+const char *dn_dtype_name(int dtype); /* "f32", "i64", "bool", ...; "?" if unknown */
+int dn_dtype_parse(const char *name); /* inverse of dn_dtype_name; DN_UNDEF if none */
 int dn_dtype_is_float(int dtype);
 
 #define DN_MAX_RANK 8
@@ -89,7 +89,7 @@ typedef struct dn_shape {
 
 dn_shape dn_shape_make(int rank, const int64_t *d);
 dn_shape dn_shape_unknown(void);
-int dn_shape_known(const dn_shape *s);   /* rank and every dim known */
+int dn_shape_known(const dn_shape *s);     /* rank and every dim known */
 int64_t dn_shape_numel(const dn_shape *s); /* -1 when not known */
 int dn_shape_eq(const dn_shape *a, const dn_shape *b);
 /* "[1,3,224,224]"; "[?]" for unknown rank, "?" for unknown dims. */
@@ -108,7 +108,7 @@ typedef struct dn_tensor {
     void *data;
 } dn_tensor;
 
-size_t dn_tensor_bytes(const dn_tensor *t); /* 0 when shape unknown */
+size_t dn_tensor_bytes(const dn_tensor *t);   /* 0 when shape unknown */
 int dn_tensor_alloc(dn_tensor *t, dn_err *e); /* zeroed data from dtype and shape */
 void dn_tensor_free(dn_tensor *t);            /* frees data, leaves dtype and shape */
 /* Element i (row-major) of any numeric or bool tensor, as double / int64. */
@@ -158,9 +158,12 @@ typedef struct ir_value {
     int kind;
     int dtype;
     dn_shape shape;
-    void *data;     /* known contents (owned), or NULL */
-    int producer;   /* node id for IR_VAL_NODE, else -1 */
-    int is_output;  /* listed among the graph outputs */
+    void *data;    /* known contents (owned), or NULL */
+    int producer;  /* node id for IR_VAL_NODE, else -1 */
+    int is_output; /* listed among the graph outputs */
+    /* kept in memory as itself, like an output, though none: a tensor in
+       the layout the layout pass chose (layout/apply.c) */
+    int pinned;
     /* ONNX external data not read yet (data == NULL until ox_load_weights). */
     char *ext_location;
     int64_t ext_offset, ext_length;
@@ -182,9 +185,9 @@ struct ir_name; /* uthash entry, private to ir.c */
 
 typedef struct ir_graph {
     char *name;
-    char *path;     /* the file it came from, or NULL */
-    char *dir;      /* that file's folder: external data is relative to it */
-    int64_t opset;  /* default-domain opset */
+    char *path;    /* the file it came from, or NULL */
+    char *dir;     /* that file's folder: external data is relative to it */
+    int64_t opset; /* default-domain opset */
     ir_value *val;
     int nval, cap_val;
     ir_node *node;
@@ -317,13 +320,14 @@ struct gm_rules; /* grammar.h: a loaded set of .rules files */
 
 /* The bounds of equality saturation (docs/engine.md has the defaults). */
 typedef struct eg_limits {
-    int max_iters;   /* saturation iterations */
-    int max_nodes;   /* e-nodes in the e-graph */
-    double max_ms;   /* wall time of saturation */
-    int match_limit; /* backoff: guard-passing matches of one rule per iteration before a ban */
-    int ban_length;  /* backoff: iterations of the first ban (doubles with each ban) */
+    int max_iters;       /* saturation iterations */
+    int max_nodes;       /* e-nodes in the e-graph */
+    double max_ms;       /* wall time of saturation */
+    int match_limit;     /* backoff: guard-passing matches of one rule per iteration before a ban */
+    int ban_length;      /* backoff: iterations of the first ban (doubles with each ban) */
     int max_class_nodes; /* a class this large takes no more rewrites (AC explosion guard) */
-    int search_steps;    /* node visits one trie root may make per iteration before its rules are banned */
+    int search_steps;    /* node visits one trie root may make per iteration before its rules are
+                            banned */
 } eg_limits;
 
 void eg_limits_default(eg_limits *l);

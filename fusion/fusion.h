@@ -179,6 +179,8 @@ enum {
     FU_WHY_WORK,      /* too much work per thread */
     FU_WHY_SLOWER,    /* profile: the fused block is not faster */
     FU_WHY_RECOMPUTE, /* a convolution's prologue that an epilogue computes once */
+    FU_WHY_PINNED,    /* the edge is a tensor kept in memory in the layout the
+                         layout pass chose for it (layout/apply.c) */
 };
 
 typedef struct fu_step {

@@ -157,6 +157,28 @@ static int new_block(fu_plan *p, int seed)
 /* Tries to put node c into block b; c is reached from member `from`
    through input k of the consumer (c's input k for SUCC, from's for
    PRED).  Returns 1 when it joined. */
+/* Would joining c to block b put a pinned tensor (layout/apply.c: kept in
+   memory in the layout chosen for it) and one of its readers in one
+   kernel, where it would be a register and its layout moot? */
+static int joins_pinned(const fu_plan *p, int b, int c)
+{
+    const ir_graph *g = p->g;
+    const ir_node *n = &g->node[c];
+    for (int i = 0; i < n->nin; i++) {
+        int v = n->in[i];
+        if (v >= 0 && g->val[v].pinned && g->val[v].producer >= 0 &&
+            fup_runs(p, b, g->val[v].producer))
+            return 1;
+    }
+    for (int o = 0; o < n->nout; o++) {
+        int v = n->out[o];
+        if (v < 0 || !g->val[v].pinned) continue;
+        for (int q = p->cons_off[c]; q < p->cons_off[c + 1]; q++)
+            if (fup_runs(p, b, p->cons[q])) return 1;
+    }
+    return 0;
+}
+
 static int try_join(fu_plan *p, int b, int c, int dir, int from, int k)
 {
     wblock *w = &p->wb[b];
@@ -186,6 +208,10 @@ static int try_join(fu_plan *p, int b, int c, int dir, int from, int k)
     if (rt < 0) rt = fup_max_type(p, first, second);
     if (fup_would_cycle(p, b, c)) {
         p->steps[p->nsteps - 1].why = FU_WHY_CYCLE;
+        return 0;
+    }
+    if (joins_pinned(p, b, c)) {
+        p->steps[p->nsteps - 1].why = FU_WHY_PINNED;
         return 0;
     }
     nset s = {b, c};

@@ -136,6 +136,8 @@ static const char *why_name(const fu_step *s)
                                         : "recomputed per tap: not faster fused";
     case FU_WHY_RECOMPUTE:
         return "prologue of a convolution: epilogue of its producer instead";
+    case FU_WHY_PINNED:
+        return "a tensor kept in memory in its chosen layout";
     default:
         return "?";
     }
@@ -158,7 +160,8 @@ static void print_steps(const fu_plan *p, FILE *f)
                     nm, dir_name(s->dir), g->node[s->from].name, fu_type_name(m, s->first),
                     fu_type_name(m, s->second), why_name(s));
             if ((s->verdict == GM_PROFILE || s->ms_fused > 0) && s->why != FU_WHY_CYCLE &&
-                s->why != FU_WHY_ARGS && s->why != FU_WHY_WORK && s->why != FU_WHY_RECOMPUTE)
+                s->why != FU_WHY_ARGS && s->why != FU_WHY_WORK && s->why != FU_WHY_RECOMPUTE &&
+                s->why != FU_WHY_PINNED)
                 fprintf(f, " (fused %.4g ms, apart %.4g ms, %s)", s->ms_fused, s->ms_apart,
                         s->measured ? "measured" : "estimated");
             fputc('\n', f);

@@ -130,7 +130,7 @@ static void add_store(ly_plan *p, const ly_store *s)
 /* Is value v read by nothing but one node (and no graph output)? */
 static int single_use(const ly_plan *p, int v)
 {
-    return p->uses[v] == 1 && !p->g->val[v].is_output;
+    return p->uses[v] == 1 && !p->g->val[v].is_output && !p->g->val[v].pinned;
 }
 
 /* The producer kernel of v, or -1 (graph input, constant, or a data-movement node). */
@@ -299,8 +299,7 @@ static int readers_walk_last(const ly_plan *p, int node)
 {
     const ir_graph *g = p->g;
     const ir_node *n = &g->node[node];
-    if (strcmp(n->op, "Transpose") || n->nout != 1 || n->out[0] < 0 ||
-        g->val[n->out[0]].is_output)
+    if (strcmp(n->op, "Transpose") || n->nout != 1 || n->out[0] < 0 || g->val[n->out[0]].is_output)
         return 0;
     int T = n->out[0], r = g->val[T].shape.rank, cnt = 0, readers = 0;
     const int64_t *perm = ir_attr_ints(n, "perm", &cnt);
@@ -312,8 +311,8 @@ static int readers_walk_last(const ly_plan *p, int node)
             if (cn->in[k] != T) continue;
             const char *grp = ly_node_group(p->groups, c);
             int blocked;
-            if (!grp || strncmp(grp, "ild", 3) ||
-                ly_reduction_dim(g, cn, k, &blocked) != r - 1 || blocked)
+            if (!grp || strncmp(grp, "ild", 3) || ly_reduction_dim(g, cn, k, &blocked) != r - 1 ||
+                blocked)
                 return 0;
             readers++;
         }
@@ -502,6 +501,18 @@ int ly_eliminate(ly_plan *p, dn_err *e)
             continue;
         }
         if (chain_write(p, f->node, 1, e)) return -1;
+    }
+    /* a tensor pinned in the layout selection chose for it (layout/apply.c:
+       v_p = Transpose(v)): its producer writes it in that order; where it
+       cannot, the Transpose is read through like any other, and the pair
+       apply.c inserted composes back to v */
+    for (int i = p->nfates - 1; i >= 0; i--) {
+        ly_fate *f = &p->fates[i];
+        const ir_node *n = &g->node[f->node];
+        if (f->why || f->fate != LY_KEEP || n->nout != 1 || n->out[0] < 0 ||
+            !g->val[n->out[0]].pinned)
+            continue;
+        if (chain_write(p, f->node, 0, e)) return -1;
     }
     /* a transposition whose every reader walks its output's last dim (a
        LayerNorm after ConvNeXt's NCHW -> NHWC permute): read through, each

@@ -115,7 +115,7 @@ static int fixed_or_free(const ly_plan *p, int v)
 {
     const ir_graph *g = p->g;
     const ir_value *x = &g->val[v];
-    if (x->is_output || x->kind == IR_VAL_INPUT) return 0;
+    if (x->is_output || x->pinned || x->kind == IR_VAL_INPUT) return 0;
     if (x->kind == IR_VAL_CONST) return 1; /* weights are laid out once, at load */
     if (x->producer < 0) return 0;
     const char *grp = ly_node_group(p->groups, x->producer);

@@ -1,0 +1,109 @@
+/* apply.c -- the layouts selection chose for activations, made real.
+ *
+ * Selection (select.c) says which layout each tensor's readers read best;
+ * the executor runs graphs, not plans, so a chosen layout becomes graph
+ * structure here, before fusion and block splitting see the graph.  For an
+ * activation v whose one copy is permuted (the readers want dim d
+ * innermost: attention's V, which A.V reads along the sequence), written
+ * by a kernel:
+ *
+ *     v_p = Transpose(v, perm)      pinned: kept in memory as itself
+ *     v_l = Transpose(v_p, perm^-1) read by every former reader of v
+ *
+ * The pass then treats both as it treats any data movement: v's producer
+ * writes v_p through (eliminate.c, the pinned chain), the readers compose
+ * v_l's map into their loads from v_p, and v itself is never stored.
+ * Where the write cannot be carried out, both Transposes read through and
+ * compose back to v: the graph means what it meant, at worst as before.
+ *
+ * Blocked (NC4HW4) layouts are not applied: the conv templates read NCHW,
+ * and a blocked input read through its map would cost every tap a div and
+ * a mod.  Tensors with more than one copy are not either (the producer
+ * would write two outputs). */
+#include "layout_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* out = Transpose(in, perm), node and value named name (or a fresh name
+   when taken); the value's id, or -1. */
+static int add_transpose(ir_graph *g, int in, const int *perm, int rank, const dn_shape *out_shape,
+                         const char *name, dn_err *e)
+{
+    int dt = g->val[in].dtype;
+    int out = ir_find_value(g, name) < 0 ? ir_add_value(g, name, IR_VAL_NODE, dt, out_shape)
+                                         : ir_add_value(g, NULL, IR_VAL_NODE, dt, out_shape);
+    if (out < 0) return dn_errf(e, "layout: cannot add a value for %s", name), -1;
+    int node = ir_add_node(g, "Transpose", name, &in, 1, &out, 1);
+    ir_attr *a = ir_add_attr(g, node, "perm", IR_ATTR_INTS);
+    a->ints = malloc((size_t)rank * sizeof *a->ints);
+    if (!a->ints) abort();
+    a->n = rank;
+    for (int k = 0; k < rank; k++)
+        a->ints[k] = perm[k];
+    return out;
+}
+
+/* One layout to apply, read off the plan before the graph changes (the
+   plan's arrays are sized by the graph it was built on). */
+typedef struct todo {
+    int v, rank;
+    int perm[DN_MAX_RANK];
+    dn_shape phys;
+} todo;
+
+int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *napplied, dn_err *e)
+{
+    *napplied = 0;
+    ly_plan *p = ly_plan_build(g, r, NULL, o, e);
+    if (!p) return -1;
+    todo *t = calloc((size_t)g->nval + 1, sizeof *t);
+    if (!t) abort();
+    int nt = 0;
+    for (int v = 0; v < g->nval; v++) {
+        const ir_value *x = &g->val[v];
+        if (x->kind != IR_VAL_NODE || x->is_output || x->pinned || x->producer < 0 ||
+            ly_is_candidate(g, x->producer) || ly_plan_ncopies(p, v) != 1)
+            continue;
+        const ly_layout *l = ly_plan_layout(p, v, 0);
+        if (!l || l->kind != LY_PERMUTED) continue;
+        t[nt].v = v;
+        t[nt].rank = x->shape.rank;
+        memcpy(t[nt].perm, l->perm, sizeof t[nt].perm);
+        t[nt++].phys = l->phys;
+    }
+    ly_plan_free(p);
+    int rc = 0;
+    for (int i = 0; i < nt && rc == 0; i++) {
+        int v = t[i].v, rank = t[i].rank, inv[DN_MAX_RANK];
+        for (int k = 0; k < rank; k++)
+            inv[t[i].perm[k]] = k;
+        dn_shape logical = g->val[v].shape;
+        char name[256];
+        snprintf(name, sizeof name, "%.200s/layout", g->val[v].name);
+        int vp = add_transpose(g, v, t[i].perm, rank, &t[i].phys, name, e);
+        if (vp < 0) {
+            rc = -1;
+            break;
+        }
+        snprintf(name, sizeof name, "%.200s/logical", g->val[v].name);
+        int vl = add_transpose(g, vp, inv, rank, &logical, name, e);
+        if (vl < 0) {
+            rc = -1;
+            break;
+        }
+        g->val[vp].pinned = 1;
+        /* every reader of v but the new write reads v_l */
+        int wnode = g->val[vp].producer, rnode = g->val[vl].producer;
+        for (int n = 0; n < g->nnode; n++) {
+            ir_node *nd = &g->node[n];
+            if (nd->dead || n == wnode || n == rnode) continue;
+            for (int k = 0; k < nd->nin; k++)
+                if (nd->in[k] == v) nd->in[k] = vl;
+        }
+        (*napplied)++;
+    }
+    free(t);
+    return rc;
+}
