@@ -28,8 +28,10 @@ ly_blocks *cli_layout_blocks(const fu_plan *fp, const ir_graph *G, ly_blocks *B)
     int *block_of = malloc(((size_t)G->nnode + 1) * sizeof *block_of);
     int *kind = malloc(((size_t)nb + 1) * sizeof *kind);
     if (!block_of || !kind) abort();
-    for (int i = 0; i < G->nnode; i++) block_of[i] = fu_plan_block_of(fp, i);
-    for (int b = 0; b < nb; b++) kind[b] = fu_plan_block(fp, b)->kind; /* FU_* are LY_BLOCK_* */
+    for (int i = 0; i < G->nnode; i++)
+        block_of[i] = fu_plan_block_of(fp, i);
+    for (int b = 0; b < nb; b++)
+        kind[b] = fu_plan_block(fp, b)->kind; /* FU_* are LY_BLOCK_* */
     B->nblocks = nb;
     B->block_of = block_of;
     B->kind = kind;
@@ -169,7 +171,22 @@ int cli_layout(int argc, char **argv)
             h = res.graph;
             eg_result_free(&res);
             G = h;
+            /* the graph a run executes: composites expanded (cli/pipeline.c) */
+            if (eg_expand_composites(h, R, &e) || ir_infer(h, 1, NULL, &e)) {
+                dn_errpre(&e, "%s: expanding composites: ", model);
+                rc = cli_fail(&e);
+            }
         }
+    }
+    /* as in a run (cli/pipeline.c): the permuted layouts selection chooses
+       for activations become graph structure before fusion
+       (layout/apply.c); DNNF_APPLY_LAYOUTS=0 leaves them out */
+    int applied = 0;
+    const char *ap = getenv("DNNF_APPLY_LAYOUTS");
+    if (rc == CLI_OK && O.select && O.eliminate && !(ap && !strcmp(ap, "0")) &&
+        ly_apply_layouts(h ? h : g, R, &O, &applied, &e)) {
+        dn_errpre(&e, "%s: applying layouts: ", model);
+        rc = cli_fail(&e);
     }
     ly_blocks *Bp = NULL, B;
 #ifdef DNNF_HAVE_FUSION
@@ -200,6 +217,11 @@ int cli_layout(int argc, char **argv)
         fprintf(out, "%s (%s%s):\n", model, rewrite ? "rewritten" : "as given",
                 Bp ? ", fused" : ", unfused");
         ly_plan_print(P, !summary || verbose, out);
+        if (applied)
+            fprintf(out,
+                    "layouts applied: %d activations written in the permuted layout their "
+                    "readers read best (v/layout, pinned)\n",
+                    applied);
     }
     int checked = 0, skipped = 0;
     if (P && check) {
@@ -233,6 +255,7 @@ int cli_layout(int argc, char **argv)
             printf(", ");
         }
         if (check) printf("\"checked\": %d, ", checked);
+        printf("\"layouts_applied\": %d, ", applied);
         printf("\"status\": \"%s\"}\n", rc == CLI_OK ? "ok" : "error");
     }
     ly_plan_free(P);

@@ -82,10 +82,25 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                pl->layout ? "on" : "off", pl->prep.layout_kernels, pl->prep.read_through,
                pl->prep.write_through, pl->prep.plan_before, pl->prep.plan_after,
                pl->prep.anchor_splits, pl->prep.size_splits, pl->prep.epilogue_merges);
-        if (pl->layouts_applied)
-            printf("  layouts applied: %d activations written in the permuted layout their readers "
-                   "read best\n",
-                   pl->layouts_applied);
+        if (pl->layouts_applied) {
+            /* chosen and made graph structure; written so where a kernel
+               stores into the pinned tensor (else both Transposes read
+               through and the tensor runs as it was) */
+            int written = 0;
+            for (int i = 0; i < pl->nb; i++) {
+                const cg_block *B = &pl->b[i];
+                int computes = 0; /* a kernel of the producer, not a copy */
+                for (int j = 0; j < B->nexec && !computes; j++)
+                    computes = !ly_is_movement(pl->run->node[B->exec[j]].op);
+                for (int k = 0; computes && k < B->noutputs; k++) {
+                    int v = B->wdest && B->wdest[k] >= 0 ? B->wdest[k] : B->outputs[k];
+                    written += pl->run->val[v].pinned;
+                }
+            }
+            printf("  layouts applied: %d activations in the permuted layout their readers read "
+                   "best, %d written so by their producer\n",
+                   pl->layouts_applied, written);
+        }
         if (pl->prep.layout_error[0]) printf("  layout pass skipped: %s\n", pl->prep.layout_error);
         printf("  optimize %.0f ms, prepare %.0f ms (programs: %d compiled, %d from cache), "
                "run %.1f ms (host blocks %.1f ms, kernels %.1f ms)\n",

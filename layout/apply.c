@@ -45,6 +45,19 @@ static int add_transpose(ir_graph *g, int in, const int *perm, int rank, const d
     return out;
 }
 
+/* Does ly_apply_layouts make v's chosen layout real: an activation written
+   by a kernel, one copy, permuted? */
+static int applied(const ly_plan *p, int v)
+{
+    const ir_graph *g = p->g;
+    const ir_value *x = &g->val[v];
+    if (x->kind != IR_VAL_NODE || x->is_output || x->pinned || x->producer < 0 ||
+        ly_is_candidate(g, x->producer) || ly_plan_ncopies(p, v) != 1)
+        return 0;
+    const ly_layout *l = ly_plan_layout(p, v, 0);
+    return l && l->kind == LY_PERMUTED;
+}
+
 /* One layout to apply, read off the plan before the graph changes (the
    plan's arrays are sized by the graph it was built on). */
 typedef struct todo {
@@ -62,14 +75,10 @@ int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *n
     if (!t) abort();
     int nt = 0;
     for (int v = 0; v < g->nval; v++) {
-        const ir_value *x = &g->val[v];
-        if (x->kind != IR_VAL_NODE || x->is_output || x->pinned || x->producer < 0 ||
-            ly_is_candidate(g, x->producer) || ly_plan_ncopies(p, v) != 1)
-            continue;
+        if (!applied(p, v)) continue;
         const ly_layout *l = ly_plan_layout(p, v, 0);
-        if (!l || l->kind != LY_PERMUTED) continue;
         t[nt].v = v;
-        t[nt].rank = x->shape.rank;
+        t[nt].rank = g->val[v].shape.rank;
         memcpy(t[nt].perm, l->perm, sizeof t[nt].perm);
         t[nt++].phys = l->phys;
     }
