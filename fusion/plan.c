@@ -154,9 +154,6 @@ static int new_block(fu_plan *p, int seed)
 /* Growth                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Tries to put node c into block b; c is reached from member `from`
-   through input k of the consumer (c's input k for SUCC, from's for
-   PRED).  Returns 1 when it joined. */
 /* Would joining c to block b put a pinned tensor (layout/apply.c: kept in
    memory in the layout chosen for it) and one of its readers in one
    kernel, where it would be a register and its layout moot? */
@@ -179,6 +176,9 @@ static int joins_pinned(const fu_plan *p, int b, int c)
     return 0;
 }
 
+/* Tries to put node c into block b; c is reached from member `from`
+   through input k of the consumer (c's input k for SUCC, from's for
+   PRED).  Returns 1 when it joined. */
 static int try_join(fu_plan *p, int b, int c, int dir, int from, int k)
 {
     wblock *w = &p->wb[b];
