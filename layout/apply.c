@@ -7,12 +7,13 @@
  * innermost: attention's V, which A.V reads along the sequence), written
  * by a kernel:
  *
- *     v_p = Transpose(v, perm)      pinned: kept in memory as itself
- *     v_l = Transpose(v_p, perm^-1) read by every former reader of v
+ *     v/layout  = Transpose(v, perm)           pinned: kept in memory
+ *     v/logical = Transpose(v/layout, perm^-1) read by v's former readers
  *
  * The pass then treats both as it treats any data movement: v's producer
- * writes v_p through (eliminate.c, the pinned chain), the readers compose
- * v_l's map into their loads from v_p, and v itself is never stored.
+ * writes v/layout through (eliminate.c, the pinned chain), the readers
+ * compose v/logical's map into their loads from v/layout, and v itself is
+ * never stored.
  * Where the write cannot be carried out, both Transposes read through and
  * compose back to v: the graph means what it meant, at worst as before.
  *
