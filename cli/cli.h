@@ -114,7 +114,8 @@ int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops);
    interpreter (failing beyond check x max |output|); out receives the outputs. */
 int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int nofuse, double check,
                    int verbose, const dn_tensor *in, dn_tensor *out);
-/* Worst |a - b| over one output, and max |a|. */
+/* Worst |a - b| over one output (equal infinities and two NaNs agree), and
+   max |a| over its finite elements. */
 void cli_compare(const dn_tensor *a, const dn_tensor *b, double *worst, double *scale);
 #endif
 int cli_codegen(int argc, char **argv);

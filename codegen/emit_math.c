@@ -24,7 +24,9 @@
 #include <string.h>
 
 /* One overload per width the CPU templates compute erf in: scalars, the
-   float8 strips of the reductions and the float16 prologue of MatMul. */
+   float8 strips of the reductions and the float16 prologue of MatMul.  The
+   branches meet in select(): written as nested ?: the same Erf took
+   1.1-1.4 ms against 0.74-0.95 ms, PoCL widening the function less. */
 #define DN_ERF_BODY(T)                                                                             \
     "inline " T " __attribute__((overloadable)) dn_erf(" T " x)\n"                                 \
     "{\n"                                                                                          \
@@ -36,7 +38,7 @@
     " + u * (-4.810545146e-01f + u * (5.181655051e-01f + u * (-2.714495741e-01f"                   \
     " + u * (4.869700624e-02f + u * (1.684645118e-02f + u * -7.107211408e-03f)))))));\n"           \
     "    const " T " q = copysign(1.0f - exp(-(b * b)) * r, x);\n"                                 \
-    "    return a < 1.0f ? p : a == a ? q : x;\n"                                                  \
+    "    return select(select(q, x, isnan(x)), p, a < 1.0f);\n"                                    \
     "}\n"
 
 static const char dn_erf_defs[] = "/* dn_erf: codegen/emit_math.c */\n" DN_ERF_BODY("float")
