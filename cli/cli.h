@@ -17,6 +17,17 @@ int cli_optimize(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_fuse(int argc, char **argv);
 int cli_layout(int argc, char **argv);
+#ifdef DNNF_HAVE_LAYOUT
+struct gm_rules;
+struct ly_options;
+/* The permuted layouts the layout pass chooses for activations, made graph
+   structure in g before fusion (layout/apply.c), as `dnnf run` and `dnnf
+   layout` both do; none (*applied 0) when o turns selection or
+   elimination off, or DNNF_APPLY_LAYOUTS=0 (for comparison).  CLI_OK, or
+   CLI_ERR after reporting the error prefixed with path (cli/layout.c). */
+int cli_apply_layouts(const char *path, ir_graph *g, const struct gm_rules *R,
+                      const struct ly_options *o, int *applied);
+#endif
 #if defined(DNNF_HAVE_LAYOUT) && defined(DNNF_HAVE_FUSION)
 #include "fusion.h"
 #include "layout.h"

@@ -21,6 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cli_apply_layouts(const char *path, ir_graph *g, const gm_rules *R, const ly_options *o,
+                      int *applied)
+{
+    *applied = 0;
+    const char *env = getenv("DNNF_APPLY_LAYOUTS");
+    if (!o->select || !o->eliminate || (env && !strcmp(env, "0"))) return CLI_OK;
+    dn_err e;
+    if (ly_apply_layouts(g, R, o, applied, &e)) {
+        dn_errpre(&e, "%s: applying layouts: ", path);
+        return cli_fail(&e);
+    }
+    return CLI_OK;
+}
+
 #ifdef DNNF_HAVE_FUSION
 ly_blocks *cli_layout_blocks(const fu_plan *fp, const ir_graph *G, ly_blocks *B)
 {
@@ -178,16 +192,9 @@ int cli_layout(int argc, char **argv)
             }
         }
     }
-    /* as in a run (cli/pipeline.c): the permuted layouts selection chooses
-       for activations become graph structure before fusion
-       (layout/apply.c); DNNF_APPLY_LAYOUTS=0 leaves them out */
+    /* as in a run: the chosen activation layouts become graph structure */
     int applied = 0;
-    const char *ap = getenv("DNNF_APPLY_LAYOUTS");
-    if (rc == CLI_OK && O.select && O.eliminate && !(ap && !strcmp(ap, "0")) &&
-        ly_apply_layouts(h ? h : g, R, &O, &applied, &e)) {
-        dn_errpre(&e, "%s: applying layouts: ", model);
-        rc = cli_fail(&e);
-    }
+    if (rc == CLI_OK && cli_apply_layouts(model, h ? h : g, R, &O, &applied)) rc = CLI_ERR;
     ly_blocks *Bp = NULL, B;
 #ifdef DNNF_HAVE_FUSION
     fu_plan *fp = NULL;

@@ -96,22 +96,15 @@ int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops)
     return bad ? CLI_ERR : CLI_OK;
 }
 
-/* The permuted layouts the layout pass selects for activations, made graph
-   structure before blocks are formed (layout/apply.c), so that a producer
-   writes what its readers read best.  DNNF_APPLY_LAYOUTS=0 leaves them
-   out, for comparison. */
+/* With the layout pass on, the permuted layouts it selects for activations
+   become graph structure before blocks are formed (cli_apply_layouts), so
+   that a producer writes what its readers read best. */
 static int apply_layouts(const char *path, cli_pipeline *pl, ir_graph *g)
 {
-    const char *env = getenv("DNNF_APPLY_LAYOUTS");
-    if (!pl->layout || (env && !strcmp(env, "0"))) return CLI_OK;
+    if (!pl->layout) return CLI_OK;
     ly_options o;
     ly_options_default(&o);
-    dn_err e;
-    if (ly_apply_layouts(g, pl->R, &o, &pl->layouts_applied, &e)) {
-        dn_errpre(&e, "%s: applying layouts: ", path);
-        return cli_fail(&e);
-    }
-    return CLI_OK;
+    return cli_apply_layouts(path, g, pl->R, &o, &pl->layouts_applied);
 }
 
 int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,

@@ -92,10 +92,8 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                 int computes = 0; /* a kernel of the producer, not a copy */
                 for (int j = 0; j < B->nexec && !computes; j++)
                     computes = !ly_is_movement(pl->run->node[B->exec[j]].op);
-                for (int k = 0; computes && k < B->noutputs; k++) {
-                    int v = B->wdest && B->wdest[k] >= 0 ? B->wdest[k] : B->outputs[k];
-                    written += pl->run->val[v].pinned;
-                }
+                for (int k = 0; computes && k < B->noutputs; k++)
+                    written += pl->run->val[cg_block_dest(B, k)].pinned;
             }
             printf("  layouts applied: %d activations in the permuted layout their readers read "
                    "best, %d written so by their producer\n",

@@ -35,7 +35,8 @@
 
 /* Expression nodes are immutable and shared freely between expressions,
    so they are never freed one by one: everything built while compiling
-   one block lives in an arena that is dropped as a whole.  The arena is engine's dn_arena (engine/arena.c). */
+   one block lives in an arena that is dropped as a whole.  The arena is
+   engine's dn_arena (engine/arena.c). */
 
 /* ------------------------------------------------------------------ */
 /* 2. Index expressions (codegen/index.c)                               */
@@ -319,6 +320,13 @@ typedef struct cg_block {
     int *wdest;
     char **wmap;
 } cg_block;
+
+/* The value whose memory output k of b is stored in: wdest[k] when it is
+   written through, else the output itself. */
+static inline int cg_block_dest(const cg_block *b, int k)
+{
+    return b->wdest && b->wdest[k] >= 0 ? b->wdest[k] : b->outputs[k];
+}
 
 /* The device a kernel is written for: the template family and its tile
    parameters. */

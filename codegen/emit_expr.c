@@ -248,8 +248,8 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
         k->bytes += (double)dn_shape_numel(&g->val[x->args[i]].shape) *
                     (double)dn_dtype_size(g->val[x->args[i]].dtype);
     /* a written-through output's argument is the memory it is written into */
-    for (int i = 0; x->b->wdest && i < x->b->noutputs; i++)
-        if (x->b->wdest[i] >= 0) k->args[x->argof[x->b->outputs[i]]] = x->b->wdest[i];
+    for (int i = 0; i < x->b->noutputs; i++)
+        k->args[x->argof[x->b->outputs[i]]] = cg_block_dest(x->b, i);
 }
 
 /* ---- operators ------------------------------------------------------- */

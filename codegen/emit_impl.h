@@ -103,6 +103,13 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
    outputs redirected (malloc'd), or NULL when b has none. */
 int ex_write_check(const cg_block *b, dn_err *e);
 char *ex_redirect_stores(const ex_ctx *x, const char *src);
+/* A character of an OpenCL identifier: the passes that rewrite finished
+   source (emit_write.c, emit_math.c, emit_matmul.c's float16 prologue)
+   match whole names with it. */
+static inline int ex_ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 /* The CPU family's own math (emit_math.c): k->source with erf( calls
    replaced by dn_erf, whose definitions it adds before the kernel. */
 void ex_cpu_math(cg_kernel *k);

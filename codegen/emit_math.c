@@ -44,37 +44,29 @@
 static const char dn_erf_defs[] = "/* dn_erf: codegen/emit_math.c */\n" DN_ERF_BODY("float")
     DN_ERF_BODY("float4") DN_ERF_BODY("float8") DN_ERF_BODY("float16");
 
-static int ident_char(char c)
+/* The next call of erf in src from p on, as a whole name; NULL if none. */
+static const char *next_erf(const char *src, const char *p)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    for (p = strstr(p, "erf("); p; p = strstr(p + 4, "erf("))
+        if (p == src || !ex_ident_char(p[-1])) return p;
+    return NULL;
 }
 
 void ex_cpu_math(cg_kernel *k)
 {
-    const char *src = k->source;
-    size_t n = 0;
-    for (const char *p = strstr(src, "erf("); p; p = strstr(p + 4, "erf("))
-        if (p == src || !ident_char(p[-1])) n++;
-    if (!n) return;
     /* the definitions go before the kernel, after the comment naming the
        block, which stays the first line of the program */
-    const char *kern = strstr(src, "__kernel");
+    const char *src = k->source, *kern = strstr(src, "__kernel");
     if (!kern) kern = src;
-    size_t len = strlen(src), dl = sizeof dn_erf_defs - 1;
-    char *out = malloc(dl + len + 3 * n + 1), *o = out;
-    if (!out) abort();
-    memcpy(o, src, (size_t)(kern - src));
-    o += kern - src;
-    memcpy(o, dn_erf_defs, dl);
-    o += dl;
-    for (const char *p = kern; *p;) {
-        if (!strncmp(p, "erf(", 4) && (p == kern || !ident_char(p[-1]))) {
-            memcpy(o, "dn_erf(", 7);
-            o += 7, p += 4;
-        } else
-            *o++ = *p++;
+    const char *p = next_erf(src, kern), *q = kern;
+    if (!p) return;
+    cg_sb out = {0};
+    cg_sb_printf(&out, "%.*s%s", (int)(kern - src), src, dn_erf_defs);
+    for (; p; p = next_erf(src, q)) {
+        cg_sb_printf(&out, "%.*sdn_erf(", (int)(p - q), q);
+        q = p + 4;
     }
-    *o = 0;
+    cg_sb_puts(&out, q);
     free(k->source);
-    k->source = out;
+    k->source = cg_sb_take(&out);
 }

@@ -19,8 +19,8 @@
 #include <string.h>
 
 const char *cg_matmul_cpu_keys[16] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",      "K",
-                                            "BATCH",   "LOADS", "EBODY",  "STORES", "ALOADS", "BLOADS",
-                                            "RM",      "ACCS",  "FMAS",   "SPILL"};
+                                      "BATCH",   "LOADS", "EBODY",  "STORES", "ALOADS", "BLOADS",
+                                      "RM",      "ACCS",  "FMAS",   "SPILL"};
 
 static const char *const bnames[] = {"i0", "i1", "i2", "i3", "i4", "i5"};
 
@@ -137,7 +137,7 @@ static int mm_vexpr(const mm_vline *l, int nl, int nscalar, const char *p, int l
             p = q;
         } else if (isalpha((unsigned char)*p) || *p == '_') {
             const char *q = p;
-            while (q < e && (isalnum((unsigned char)*q) || *q == '_'))
+            while (q < e && ex_ident_char(*q))
                 q++;
             int n = (int)(q - p), t = mm_vtemp(l, nl, p, n), fn = 0;
             for (int i = 0; mm_vfuncs[i]; i++)
@@ -208,7 +208,7 @@ static void mm_cpu_vec(const char *abody, const char *aexpr, int kclamp, int64_t
         cg_sb dry = {0};
         scal[i] = !l[i].rhs || !mm_vexpr(l, nl, 0, l[i].rhs, l[i].rlen, used, &dry);
         for (const char *q = l[i].s; q < l[i].s + l[i].len && !scal[i]; q++)
-            if (*q == 'a' && (q == l[i].s || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
+            if (*q == 'a' && (q == l[i].s || !ex_ident_char(q[-1])) &&
                 isdigit((unsigned char)q[1])) {
                 const char *r = q + 1;
                 while (isdigit((unsigned char)*r))
@@ -227,11 +227,10 @@ static void mm_cpu_vec(const char *abody, const char *aexpr, int kclamp, int64_t
                     continue;
                 }
                 const char *r = q;
-                while (r < l[i].s + l[i].len && (isalnum((unsigned char)*r) || *r == '_'))
+                while (r < l[i].s + l[i].len && ex_ident_char(*r))
                     r++;
-                int t = q == l[i].s || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')
-                            ? mm_vtemp(l, nl, q, (int)(r - q))
-                            : -1;
+                int t =
+                    q == l[i].s || !ex_ident_char(q[-1]) ? mm_vtemp(l, nl, q, (int)(r - q)) : -1;
                 if (t >= 0 && t != i && !scal[t]) scal[t] = 1, changed = 1;
                 q = r;
             }
@@ -280,8 +279,7 @@ static void mm_cpu_vec(const char *abody, const char *aexpr, int kclamp, int64_t
 static int mm_cpu_unit(const char *body, char v)
 {
     for (const char *p = body; *p; p++) {
-        if (*p != 'a' || (p > body && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
-            !isdigit((unsigned char)p[1]))
+        if (*p != 'a' || (p > body && ex_ident_char(p[-1])) || !isdigit((unsigned char)p[1]))
             continue;
         const char *q = p + 1;
         while (isdigit((unsigned char)*q))
@@ -293,9 +291,9 @@ static int mm_cpu_unit(const char *body, char v)
             if (isspace((unsigned char)*q)) continue;
             if (*q == '(' || *q == '[') depth++;
             if (*q == ')' || *q == ']') depth--;
-            if (isalnum((unsigned char)*q) || *q == '_') {
+            if (ex_ident_char(*q)) {
                 const char *r = q;
-                while (isalnum((unsigned char)*r) || *r == '_')
+                while (ex_ident_char(*r))
                     r++;
                 const char *t = r;
                 while (isspace((unsigned char)*t))
@@ -350,7 +348,7 @@ static int mm_cpu_aptr(const char *abody, const char *aexpr, const char *row, ch
         for (; p < end && !(depth == 0 && *p == '+'); p++) {
             if (isalpha((unsigned char)*p) || *p == '_') {
                 const char *q = p;
-                while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
+                while (q < end && ex_ident_char(*q))
                     q++;
                 int l = (int)(q - p);
                 if (l == 1 && *p == 'k')

@@ -71,11 +71,6 @@ int ex_write_check(const cg_block *b, dn_err *e)
     return rc;
 }
 
-static int ident_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '_';
-}
-
 /* src with every `aN[...]` of argument N (when wrap[N] is set) wrapped
    as `aN[WN_(...)]`, brackets nested inside the index kept balanced. */
 static char *wrap_stores(const char *src, const int *wrap, int nargs)
@@ -85,7 +80,7 @@ static char *wrap_stores(const char *src, const int *wrap, int nargs)
     while (*p) {
         int arg = -1;
         const char *q = p;
-        if (*p == 'a' && (p == src || !ident_char(p[-1])) && isdigit((unsigned char)p[1])) {
+        if (*p == 'a' && (p == src || !ex_ident_char(p[-1])) && isdigit((unsigned char)p[1])) {
             char *end;
             long v = strtol(p + 1, &end, 10);
             if (*end == '[' && v >= 0 && v < nargs && wrap[v]) arg = (int)v, q = end;

@@ -27,23 +27,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* out = Transpose(in, perm), node and value named name (or a fresh name
-   when taken); the value's id, or -1. */
-static int add_transpose(ir_graph *g, int in, const int *perm, int rank, const dn_shape *out_shape,
-                         const char *name, dn_err *e)
+/* A value named name (or a fresh name when taken), or -1. */
+static int add_value(ir_graph *g, const char *name, int dtype, const dn_shape *shape, dn_err *e)
 {
-    int dt = g->val[in].dtype;
-    int out = ir_find_value(g, name) < 0 ? ir_add_value(g, name, IR_VAL_NODE, dt, out_shape)
-                                         : ir_add_value(g, NULL, IR_VAL_NODE, dt, out_shape);
-    if (out < 0) return dn_errf(e, "layout: cannot add a value for %s", name), -1;
-    int node = ir_add_node(g, "Transpose", name, &in, 1, &out, 1);
+    int v = ir_add_value(g, ir_find_value(g, name) < 0 ? name : NULL, IR_VAL_NODE, dtype, shape);
+    if (v < 0) dn_errf(e, "layout: cannot add a value for %s", name);
+    return v;
+}
+
+/* The node out = Transpose(in, perm), named after out. */
+static void add_transpose(ir_graph *g, int in, int out, const int *perm, int rank)
+{
+    int node = ir_add_node(g, "Transpose", g->val[out].name, &in, 1, &out, 1);
     ir_attr *a = ir_add_attr(g, node, "perm", IR_ATTR_INTS);
     a->ints = malloc((size_t)rank * sizeof *a->ints);
     if (!a->ints) abort();
     a->n = rank;
     for (int k = 0; k < rank; k++)
         a->ints[k] = perm[k];
-    return out;
 }
 
 /* Does ly_apply_layouts make v's chosen layout real: an activation written
@@ -89,29 +90,22 @@ int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *n
         int v = t[i].v, rank = t[i].rank, inv[DN_MAX_RANK];
         for (int k = 0; k < rank; k++)
             inv[t[i].perm[k]] = k;
-        dn_shape logical = g->val[v].shape;
+        dn_shape logical = g->val[v].shape; /* g->val moves as values are added */
         char name[256];
         snprintf(name, sizeof name, "%.200s/layout", g->val[v].name);
-        int vp = add_transpose(g, v, t[i].perm, rank, &t[i].phys, name, e);
-        if (vp < 0) {
-            rc = -1;
-            break;
-        }
+        int vp = add_value(g, name, g->val[v].dtype, &t[i].phys, e);
         snprintf(name, sizeof name, "%.200s/logical", g->val[v].name);
-        int vl = add_transpose(g, vp, inv, rank, &logical, name, e);
+        int vl = vp < 0 ? -1 : add_value(g, name, g->val[v].dtype, &logical, e);
         if (vl < 0) {
             rc = -1;
             break;
         }
+        /* every reader of v reads v/logical; then v/layout is written from
+           v and v/logical read back from it */
+        ir_replace_uses(g, v, vl);
+        add_transpose(g, v, vp, t[i].perm, rank);
+        add_transpose(g, vp, vl, inv, rank);
         g->val[vp].pinned = 1;
-        /* every reader of v but the new write reads v_l */
-        int wnode = g->val[vp].producer, rnode = g->val[vl].producer;
-        for (int n = 0; n < g->nnode; n++) {
-            ir_node *nd = &g->node[n];
-            if (nd->dead || n == wnode || n == rnode) continue;
-            for (int k = 0; k < nd->nin; k++)
-                if (nd->in[k] == v) nd->in[k] = vl;
-        }
         (*napplied)++;
     }
     free(t);

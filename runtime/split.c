@@ -872,7 +872,7 @@ static int check_order(const ir_graph *g, const blist *L, dn_err *e)
                 rc = dn_errf(e, "block %d reads '%s', which no earlier block writes", i,
                              g->val[b->inputs[k]].name);
         for (int k = 0; k < b->noutputs; k++)
-            w[b->wdest && b->wdest[k] >= 0 ? b->wdest[k] : b->outputs[k]] = 1;
+            w[cg_block_dest(b, k)] = 1;
     }
     free(w);
     return rc;
