@@ -503,7 +503,7 @@ int ly_eliminate(ly_plan *p, dn_err *e)
         if (chain_write(p, f->node, 1, e)) return -1;
     }
     /* a tensor pinned in the layout selection chose for it (layout/apply.c:
-       v_p = Transpose(v)): its producer writes it in that order; where it
+       v/layout = Transpose(v)): its producer writes it in that order; where it
        cannot, the Transpose is read through like any other, and the pair
        apply.c inserted composes back to v */
     for (int i = p->nfates - 1; i >= 0; i--) {

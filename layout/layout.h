@@ -257,9 +257,10 @@ int ly_plan_block_reads(const ly_plan *p, int block, int *out, int max);
 int ly_plan_materialized(const ly_plan *p, int v);
 
 /* The permuted layouts selection chose for activations, as graph structure
-   (apply.c): for each such v, v_p = Transpose(v) pinned in memory and
-   v_l = Transpose(v_p) back, read by v's former readers; a plan built on
-   the result has v's producer write v_p and the readers read it through.
+   (apply.c): for each such v, v/layout = Transpose(v) pinned in memory and
+   v/logical = Transpose(v/layout) back, read by v's former readers; a plan
+   built on the result has v's producer write v/layout and the readers read
+   it through.
    Call before fusion (g changes: 2 nodes and 2 values each).  *napplied:
    how many. */
 int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *napplied, dn_err *e);
