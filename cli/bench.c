@@ -30,6 +30,10 @@ typedef struct top {
     const char *name, *family;
     double ms, flops, bytes; /* per inference */
     int launches;
+    /* of the blocks that launch this kernel, those made only of data
+       movement (layout kernels): one kernel text can serve both, e.g. an
+       identity Slice and a zero Pad */
+    int nblocks, ncopy;
 } top;
 
 static int cmp_top(const void *a, const void *b)
@@ -65,6 +69,34 @@ static void print_families(const top *tp, int n, double med)
     for (int k = 0; k < nf; k++)
         printf("%s %s %.3f (%d launches)", k ? "," : "", fam[k], ms[k], cnt[k]);
     printf("\n");
+}
+
+/* Event time of the layout (copy) kernels per inference, and their launches. */
+static double copy_ms(const top *tp, int n, int *launches)
+{
+    double ms = 0;
+    *launches = 0;
+    for (int i = 0; i < n; i++)
+        if (tp[i].ncopy) {
+            /* a kernel's launches cost alike: its blocks run the same text */
+            ms += tp[i].ms * tp[i].ncopy / tp[i].nblocks;
+            *launches += tp[i].launches * tp[i].ncopy / tp[i].nblocks;
+        }
+    return ms;
+}
+
+/* What the layout kernels cost, and so the most that removing them can give
+ * (Amdahl: with the copies free, the run takes median - copies).  On the
+ * pass's "off" side this bounds "the layout pass alone" before the "on" side
+ * is measured: the pass can do better only by making other kernels faster. */
+static void print_copies(const top *tp, int n, double med)
+{
+    int nl;
+    double ms = copy_ms(tp, n, &nl);
+    if (nl == 0) return;
+    printf("  layout kernels %.3f ms in %d launches (%.1f%% of the median); without them at "
+           "most %.2fx faster\n",
+           ms, nl, 100 * ms / (med > 0 ? med : 1), med > ms ? med / (med - ms) : 0);
 }
 
 static int bench_one(const char *model, const char *device, int nofuse, int nolayout, int runs,
@@ -128,6 +160,8 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
                     tp[i].flops += bi->flops;
                     tp[i].bytes += bi->bytes;
                     tp[i].family = bi->family;
+                    tp[i].nblocks++;
+                    tp[i].ncopy += bi->copy;
                 }
             }
         }
@@ -139,6 +173,9 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
             printf(", \"fused\": %s, \"layout\": %s, \"layout_kernels\": %d, \"device\": ",
                    nofuse ? "false" : "true", pl.layout ? "true" : "false", pl.prep.layout_kernels);
             cli_json_str(stdout, rt_cl_device(c)->name);
+            int ncopy;
+            double cms = copy_ms(tp, cs.nkernel, &ncopy);
+            printf(", \"layout_kernel_ms\": %.3f, \"layout_kernel_launches\": %d", cms, ncopy);
             printf(", \"compute_ops\": %d, \"kernels\": %d, \"host_blocks\": %d, \"views\": %d, "
                    "\"fusion_rate\": %.3f, \"peak_bytes\": %lld, \"param_bytes\": %lld, "
                    "\"latency_ms\": %.3f, \"min_ms\": %.3f, \"runs\": %d, \"host_ms\": %.3f, "
@@ -166,6 +203,7 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
                    pl.compute_ops, st.kernels, st.host_blocks, st.host_ms, st.views,
                    pl.prep.layout_kernels, st.peak_bytes / 1e6, pl.optimize_ms);
             print_families(tp, cs.nkernel, med);
+            print_copies(tp, cs.nkernel, med);
             for (int i = 0; i < ntop; i++)
                 printf("  top kernel %-22s %-11s %7.3f ms/inference  %7.2f GFLOP/s  %6.2f GB/s\n",
                        tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,

@@ -262,6 +262,7 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
         in->source = x->kern[i].source;
         in->flops = x->kern[i].flops;
         in->bytes = x->kern[i].bytes;
+        in->copy = rt_block_movement_only(g, &b[i]);
         for (int j = 0; j < i && !x->kh[i]; j++)
             if (x->kh[j] && !strcmp(x->kern[j].name, x->kern[i].name)) x->kh[i] = x->kh[j];
         if (!x->kh[i]) {

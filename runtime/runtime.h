@@ -302,6 +302,7 @@ typedef struct rt_exec_block {
     const char *why;     /* host blocks: the reason no template covers it */
     const char *source;  /* the kernel's OpenCL text (device) */
     double flops, bytes; /* per launch */
+    int copy;            /* made only of data movement: a layout kernel */
 } rt_exec_block;
 
 /* Emits and builds every block's kernel and uploads the constants.  The
@@ -381,6 +382,9 @@ int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const struct 
 /* 1 when block b launches work (kernel or host) made only of operators in
    the comma-separated list ops ("Transpose,Reshape"). */
 int rt_block_only_ops(const ir_graph *g, const struct cg_block *b, const char *ops);
+/* 1 when block b launches a kernel made only of data movement (Transpose,
+   Reshape, Concat, Slice, ...): a copy kernel, what the layout pass removes. */
+int rt_block_movement_only(const ir_graph *g, const struct cg_block *b);
 
 /* ===================== end executing kernels ======================== */
 

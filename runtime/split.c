@@ -138,7 +138,7 @@ static int is_move(const ir_graph *g, const ir_node *n)
 }
 
 /* A launching block made only of data movement: a copy kernel. */
-static int movement_only(const ir_graph *g, const cg_block *b)
+int rt_block_movement_only(const ir_graph *g, const cg_block *b)
 {
     if (b->view || b->nexec == 0) return 0;
     for (int i = 0; i < b->nexec; i++)
@@ -494,7 +494,7 @@ static void write_through(sctx *c, const ly_plan *p, blist *L)
                     all = 0;
             }
             if (!any) continue;
-            if (!all || !(b->view || movement_only(g, b))) ok = 0;
+            if (!all || !(b->view || rt_block_movement_only(g, b))) ok = 0;
             cand[i] = 1;
         }
         /* D is written by the dropped blocks only */
@@ -503,7 +503,8 @@ static void write_through(sctx *c, const ly_plan *p, blist *L)
             const ly_store *st = ly_plan_store(p, s);
             if (st->dest != D) continue;
             int w = writer[st->value];
-            if (w < 0 || cand[w] || used[w] || L->b[w].view || movement_only(g, &L->b[w])) {
+            if (w < 0 || cand[w] || used[w] || L->b[w].view ||
+                rt_block_movement_only(g, &L->b[w])) {
                 ok = 0;
                 break;
             }
@@ -634,7 +635,9 @@ static int read_through(sctx *c, const struct gm_rules *R, blist *L)
         vsrc[v] = -1;
     for (int i = 0; i < L->n; i++) {
         const cg_block *b = &L->b[i];
-        kind[i] = b->view ? LY_BLOCK_VIEW : movement_only(g, b) ? LY_BLOCK_LAYOUT : LY_BLOCK_KERNEL;
+        kind[i] = b->view                        ? LY_BLOCK_VIEW
+                  : rt_block_movement_only(g, b) ? LY_BLOCK_LAYOUT
+                                                 : LY_BLOCK_KERNEL;
         for (int k = 0; k < b->nexec; k++)
             if (block_of[b->exec[k]] < 0 || kind[i] == LY_BLOCK_KERNEL) block_of[b->exec[k]] = i;
     }
@@ -912,7 +915,7 @@ int rt_blocks_prepare(const ir_graph *g, const struct gm_rules *r, const cg_bloc
     for (int i = 0; i < L.n; i++) {
         if (L.b[i].view) continue;
         st->kernels++;
-        if (movement_only(g, &L.b[i])) st->layout_kernels++;
+        if (rt_block_movement_only(g, &L.b[i])) st->layout_kernels++;
     }
     *out = L.b ? L.b : calloc(1, sizeof **out);
     *nout = L.n;

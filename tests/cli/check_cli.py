@@ -116,6 +116,26 @@ def main():
     check("bench --json: latency, kernels, top kernels",
           ok and js[0].get("latency_ms", 0) > 0 and js[0].get("kernels", 0) > 0 and
           0 < len(js[0].get("top_kernels", [])) <= 5, r.stdout + r.stderr)
+    # the layout kernels' own time, on the pass's "off" side only: their
+    # launches are the blocks made only of data movement
+    att = os.path.join(ROOT, "tests", "codegen", "attention_scores.graph")
+    r = run("bench", att, "--runs", "3", "--no-fuse", "--no-layout", "--json")
+    ok = r.returncode == 0
+    js = json.loads(r.stdout) if ok else [{}]
+    check("bench --no-layout --json: layout kernel launches and time",
+          ok and js[0].get("layout_kernels", 0) > 0 and
+          js[0].get("layout_kernel_launches") == js[0].get("layout_kernels") and
+          js[0].get("layout_kernel_ms", 0) > 0, r.stdout + r.stderr)
+    r = run("bench", att, "--runs", "3", "--no-fuse", "--no-layout")
+    check("bench --no-layout: layout kernels line with the bound",
+          r.returncode == 0 and any(l.strip().startswith("layout kernels") and "at most" in l
+                                    for l in r.stdout.splitlines()), r.stdout + r.stderr)
+    r = run("bench", att, "--runs", "3", "--no-fuse", "--json")
+    ok = r.returncode == 0
+    js = json.loads(r.stdout) if ok else [{}]
+    check("bench, pass on: no layout kernel launches",
+          ok and js[0].get("layout_kernels") == 0 and js[0].get("layout_kernel_launches") == 0,
+          r.stdout + r.stderr)
     r = run("bench", graph, "--top", "-1")
     check("bench --top -1: usage error, exit 2", r.returncode == 2, str(r.returncode))
     r = run("run", graph, "--random-weights", "--tolerance", "0")
