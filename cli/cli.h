@@ -23,10 +23,12 @@ struct ly_options;
 /* The permuted layouts the layout pass chooses for activations, made graph
    structure in g before fusion (layout/apply.c), as `dnnf run` and `dnnf
    layout` both do; none (*applied 0) when o turns selection or
-   elimination off, or DNNF_APPLY_LAYOUTS=0 (for comparison).  CLI_OK, or
-   CLI_ERR after reporting the error prefixed with path (cli/layout.c). */
+   elimination off, or DNNF_APPLY_LAYOUTS=0 (for comparison).  fused: the
+   run forms fusion blocks (an elementwise epilogue then shares its
+   product's kernel).  CLI_OK, or CLI_ERR after reporting the error
+   prefixed with path (cli/layout.c). */
 int cli_apply_layouts(const char *path, ir_graph *g, const struct gm_rules *R,
-                      const struct ly_options *o, int *applied);
+                      const struct ly_options *o, int fused, int *applied);
 #endif
 #if defined(DNNF_HAVE_LAYOUT) && defined(DNNF_HAVE_FUSION)
 #include "fusion.h"

@@ -22,13 +22,13 @@
 #include <string.h>
 
 int cli_apply_layouts(const char *path, ir_graph *g, const gm_rules *R, const ly_options *o,
-                      int *applied)
+                      int fused, int *applied)
 {
     *applied = 0;
     const char *env = getenv("DNNF_APPLY_LAYOUTS");
     if (!o->select || !o->eliminate || (env && !strcmp(env, "0"))) return CLI_OK;
     dn_err e;
-    if (ly_apply_layouts(g, R, o, applied, &e)) {
+    if (ly_apply_layouts(g, R, o, fused, applied, &e)) {
         dn_errpre(&e, "%s: applying layouts: ", path);
         return cli_fail(&e);
     }
@@ -194,7 +194,7 @@ int cli_layout(int argc, char **argv)
     }
     /* as in a run: the chosen activation layouts become graph structure */
     int applied = 0;
-    if (rc == CLI_OK && cli_apply_layouts(model, h ? h : g, R, &O, &applied)) rc = CLI_ERR;
+    if (rc == CLI_OK && cli_apply_layouts(model, h ? h : g, R, &O, fuse, &applied)) rc = CLI_ERR;
     ly_blocks *Bp = NULL, B;
 #ifdef DNNF_HAVE_FUSION
     fu_plan *fp = NULL;

@@ -99,12 +99,12 @@ int cli_pipeline_forbid(const cli_pipeline *pl, const char *ops)
 /* With the layout pass on, the permuted layouts it selects for activations
    become graph structure before blocks are formed (cli_apply_layouts), so
    that a producer writes what its readers read best. */
-static int apply_layouts(const char *path, cli_pipeline *pl, ir_graph *g)
+static int apply_layouts(const char *path, cli_pipeline *pl, ir_graph *g, int fused)
 {
     if (!pl->layout) return CLI_OK;
     ly_options o;
     ly_options_default(&o);
-    return cli_apply_layouts(path, g, pl->R, &o, &pl->layouts_applied);
+    return cli_apply_layouts(path, g, pl->R, &o, fused, &pl->layouts_applied);
 }
 
 int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint64_t seed,
@@ -140,7 +140,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
     gm_diags_free(d);
     if (!fuse) {
         pl->run = pl->g;
-        if (apply_layouts(path, pl, pl->g)) return CLI_ERR;
+        if (apply_layouts(path, pl, pl->g, 0)) return CLI_ERR;
         if (rt_blocks_per_node(pl->g, &pl->b0, &pl->nb0, &e)) return cli_fail(&e);
         if (prepare(path, pl)) return CLI_ERR;
         pl->optimize_ms = now_ms() - t0;
@@ -159,7 +159,7 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
         dn_errpre(&e, "%s: expanding composites: ", path);
         return cli_fail(&e);
     }
-    if (apply_layouts(path, pl, pl->h)) return CLI_ERR;
+    if (apply_layouts(path, pl, pl->h, 1)) return CLI_ERR;
     fu_limits FL;
     fu_limits_default(&FL);
     pl->p = fu_plan_build(pl->h, pl->R, &FL, NULL, &e);

@@ -103,6 +103,11 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
    outputs redirected (malloc'd), or NULL when b has none. */
 int ex_write_check(const cg_block *b, dn_err *e);
 char *ex_redirect_stores(const ex_ctx *x, const char *src);
+/* 1 when every output of b is written through, and a step of `step` in
+   each output's flat index moves its store by exactly one element: the
+   stores are contiguous along the index that `step` walks (a product's m,
+   when its output is written transposed). */
+int ex_stores_contiguous_along(const cg_block *b, int64_t step);
 /* A character of an OpenCL identifier: the passes that rewrite finished
    source (emit_write.c, emit_math.c, emit_matmul.c's float16 prologue)
    match whole names with it. */

@@ -1151,7 +1151,10 @@ static void emit_matmul_gpu(cg_kernel *k, ex_ctx *x, dn_arena *a, const cg_devic
                    .barg = in->packed ? x->argof[in->bv] : -1,
                    .akfast = contiguous_along(x, a, in->av, in->ma, in->nb + 1),
                    .bkfast = !in->packed && contiguous_along(x, a, in->bv, in->mb, in->nb),
-                   .mfast = 0,
+                   /* an output written transposed (a layout the pass
+                      chose, layout/apply.c) is contiguous along m: put
+                      neighbouring work-items there, so stores coalesce */
+                   .mfast = in->M > 1 && in->N > 1 && ex_stores_contiguous_along(x->b, in->N),
                    .prefix = "mm",
                    .family = "matmul",
                    .note = " (GPU tiles)"};

@@ -71,6 +71,26 @@ int ex_write_check(const cg_block *b, dn_err *e)
     return rc;
 }
 
+int ex_stores_contiguous_along(const cg_block *b, int64_t step)
+{
+    if (!b->wdest || b->noutputs == 0) return 0;
+    int ok = 1;
+    dn_arena *a = dn_arena_new();
+    static const char *const f[] = {"f"};
+    for (int k = 0; k < b->noutputs && ok; k++) {
+        dn_err e;
+        const cg_expr *x = b->wdest[k] >= 0 && b->wmap && b->wmap[k]
+                               ? cg_expr_parse(a, b->wmap[k], f, 1, &e)
+                               : NULL;
+        /* the map's step at the first element stands for all of them: a
+           choice of store order, not of what is stored */
+        int64_t f0 = 0, f1 = step;
+        ok = x && cg_expr_eval(x, &f1) - cg_expr_eval(x, &f0) == 1;
+    }
+    dn_arena_free(a);
+    return ok;
+}
+
 /* src with every `aN[...]` of argument N (when wrap[N] is set) wrapped
    as `aN[WN_(...)]`, brackets nested inside the index kept balanced. */
 static char *wrap_stores(const char *src, const int *wrap, int nargs)

@@ -17,6 +17,11 @@
  * Where the write cannot be carried out, both Transposes read through and
  * compose back to v: the graph means what it meant, at worst as before.
  *
+ * Only a matmul-family kernel writes a chosen layout (tile_writer): the
+ * elementwise and reduction templates store one element per work-item in
+ * the logical order, so a permuted store scatters, and the readers do not
+ * win that back (our matmul templates stage either order of an operand).
+ *
  * Blocked (NC4HW4) layouts are not applied: the conv templates read NCHW,
  * and a blocked input read through its map would cost every tap a div and
  * a mod.  Tensors with more than one copy are not either (the producer
@@ -47,14 +52,46 @@ static void add_transpose(ir_graph *g, int in, int out, const int *perm, int ran
         a->ints[k] = perm[k];
 }
 
-/* Does ly_apply_layouts make v's chosen layout real: an activation written
-   by a kernel, one copy, permuted? */
-static int applied(const ly_plan *p, int v)
+/* Will v be stored by a matmul-family kernel?  Those templates store an
+   output tile in either order at about the same cost (the GPU tiles put
+   neighbouring work-items along m when the store is contiguous there), but
+   the elementwise and reduction families store one element per work-item
+   in the logical order, so a permuted store scatters: vit_b_16 unfused on
+   PoCL, its QKV bias Add written transposed, spent 23 ms in elementwise
+   kernels against 13 without.  Fused, an elementwise chain that only a
+   MatMul/Gemm feeds (a bias Add) is that product's epilogue. */
+static int tile_writer(const ly_plan *p, int v, int fused)
+{
+    const ir_graph *g = p->g;
+    for (int hop = 0; hop < 8; hop++) {
+        int node = g->val[v].producer;
+        if (node < 0) return 0;
+        const ir_node *n = &g->node[node];
+        if (n->domain[0]) return 0;
+        if (!strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm")) return 1;
+        const char *grp = ly_node_group(p->groups, node);
+        if (!fused || !grp || strcmp(grp, "ili_var")) return 0;
+        int next = -1; /* the one operand that is not a constant */
+        for (int k = 0; k < n->nin; k++) {
+            int u = n->in[k];
+            if (u < 0 || g->val[u].kind == IR_VAL_CONST) continue;
+            if (next >= 0) return 0;
+            next = u;
+        }
+        if (next < 0 || p->uses[next] != 1) return 0;
+        v = next;
+    }
+    return 0;
+}
+
+/* Does ly_apply_layouts make v's chosen layout real: an activation that a
+   matmul-family kernel writes, one copy, permuted? */
+static int applied(const ly_plan *p, int v, int fused)
 {
     const ir_graph *g = p->g;
     const ir_value *x = &g->val[v];
     if (x->kind != IR_VAL_NODE || x->is_output || x->pinned || x->producer < 0 ||
-        ly_is_candidate(g, x->producer) || ly_plan_ncopies(p, v) != 1)
+        ly_is_candidate(g, x->producer) || ly_plan_ncopies(p, v) != 1 || !tile_writer(p, v, fused))
         return 0;
     const ly_layout *l = ly_plan_layout(p, v, 0);
     return l && l->kind == LY_PERMUTED;
@@ -68,7 +105,8 @@ typedef struct todo {
     dn_shape phys;
 } todo;
 
-int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *napplied, dn_err *e)
+int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int fused, int *napplied,
+                     dn_err *e)
 {
     *napplied = 0;
     ly_plan *p = ly_plan_build(g, r, NULL, o, e);
@@ -77,7 +115,7 @@ int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *n
     if (!t) abort();
     int nt = 0;
     for (int v = 0; v < g->nval; v++) {
-        if (!applied(p, v)) continue;
+        if (!applied(p, v, fused)) continue;
         const ly_layout *l = ly_plan_layout(p, v, 0);
         t[nt].v = v;
         t[nt].rank = g->val[v].shape.rank;

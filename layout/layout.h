@@ -261,9 +261,13 @@ int ly_plan_materialized(const ly_plan *p, int v);
    v/logical = Transpose(v/layout) back, read by v's former readers; a plan
    built on the result has v's producer write v/layout and the readers read
    it through.
+   Only where a matmul-family kernel will store v: v is a MatMul/Gemm
+   output or, with fused set (the run forms fusion blocks), an elementwise
+   chain's end that only such a product feeds.
    Call before fusion (g changes: 2 nodes and 2 values each).  *napplied:
    how many. */
-int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int *napplied, dn_err *e);
+int ly_apply_layouts(ir_graph *g, const gm_rules *r, const ly_options *o, int fused, int *napplied,
+                     dn_err *e);
 
 /* Selection (select.c). */
 int ly_plan_ncopies(const ly_plan *p, int v); /* 0 for values not in memory */

@@ -15,7 +15,7 @@
    With BIW > 0 the packed panels are an image2d_t (DNNF_IMAGES=1,
    docs/gpu.md): texel t holds floats 4t .. 4t + 3 of the packed order, at
    (t % BIW, t / BIW), read through the texture cache with read_imagef.
-   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} */
+   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} MFAST=${MFAST} */
 #define W ${W}
 #define TM ${TM}
 #define TN ${TN}

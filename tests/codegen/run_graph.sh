@@ -38,3 +38,11 @@ if [ -n "$pat" ]; then
   grep -qF "$pat" "$dir"/*.cl || { echo "no kernel contains: $pat"; rm -rf "$dir"; exit 1; }
   rm -rf "$dir"
 fi
+# and text a kernel written for the GPU family must contain
+pat=$(sed -n 's/^# expect-source-gpu: //p' "$g")
+if [ -n "$pat" ]; then
+  dir=$(mktemp -d)
+  DNNF_FORCE_GPU_TEMPLATES=1 "$dnnf" codegen "$g" -o "$dir" >/dev/null
+  grep -qF "$pat" "$dir"/*.cl || { echo "no GPU-family kernel contains: $pat"; rm -rf "$dir"; exit 1; }
+  rm -rf "$dir"
+fi
