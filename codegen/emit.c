@@ -110,19 +110,39 @@ static const char *const var_names[] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6"
    i0, i1, ... computed from gid.  On PoCL the flat form halves a SiLU
    (its loop over work-items vectorises once the index arithmetic is
    gone); a block with a run-time Gather adds a variable to its maps,
-   which only the per-dim form can carry. */
+   which only the per-dim form can carry.  lanes > 1 (flat, CPU family):
+   each work-item computes that many consecutive elements
+   (elementwise_lanes.cl); 0 with no kernel when some read does not allow
+   it (ex_ctx.lanes). */
 static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
-                           int flat, dn_err *e);
+                           int flat, int64_t lanes, dn_err *e);
 
+/* Lanes for a flat CPU kernel of N elements.  A read whose offset has a
+   div or mod in it is a gather per element when PoCL vectorises across
+   work-items (Swin's window partition read through: 7-10x the time of
+   the same Add on a contiguous input); w consecutive elements per
+   work-item pay the div/mod once and load w contiguous floats.  Kept only
+   when some read is not a plain a[gid] (ex_ctx.lanes_used): a contiguous
+   kernel is vectorised across work-items already.  DNNF_EW_LANES=0 turns
+   lanes off. */
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e)
 {
-    int rc = elementwise_try(g, b, d, k, 1, e);
-    return rc == 1 ? 1 : elementwise_try(g, b, d, k, 0, e);
+    const char *env = getenv("DNNF_EW_LANES");
+    if (!d->gpu && !(env && !strcmp(env, "0")) && b->noutputs > 0) {
+        int64_t N = dn_shape_numel(&g->val[b->outputs[0]].shape);
+        for (int64_t w = 16; w >= 4; w /= 2) {
+            if (N % w) continue;
+            int rc = elementwise_try(g, b, d, k, 1, w, e);
+            if (rc == 1) return 1;
+            if (rc < 0) return rc;
+        }
+    }
+    int rc = elementwise_try(g, b, d, k, 1, 0, e);
+    return rc == 1 ? 1 : elementwise_try(g, b, d, k, 0, 0, e);
 }
-
 static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
-                           int flat, dn_err *e)
+                           int flat, int64_t lanes, dn_err *e)
 {
     if (b->noutputs < 1) return dn_errf(e, "block writes nothing"), 0;
     int dom = b->outputs[0];
@@ -140,9 +160,11 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
     static const char *const gid_name[] = {"gid"};
     x.names = flat ? gid_name : var_names;
     x.nnames = flat ? 1 : D->rank;
-    cg_sb body = {0}, stores = {0}, index = {0}, params = {0};
+    cg_sb body = {0}, stores = {0}, index = {0}, params = {0}, hoist = {0};
     x.body = &body;
-    x.indent = 1;
+    x.indent = lanes > 1 ? 2 : 1;
+    x.lanes = lanes;
+    x.hoist = &hoist;
     int rc = 1;
     for (int i = 0; i < b->noutputs && rc == 1; i++) {
         int v = b->outputs[i];
@@ -158,8 +180,10 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
             rc = 0;
             break;
         }
-        cg_sb_printf(&stores, "    a%d[gid] = %s;\n", x.argof[v], expr);
+        cg_sb_printf(&stores, "%s    a%d[gid] = %s;\n", lanes > 1 ? "    " : "", x.argof[v], expr);
     }
+    if (rc == 1 && lanes > 1 && (x.lanes_failed || !x.lanes_used))
+        rc = dn_errf(e, "%s", x.lanes_failed ? "a read does not allow the lanes" : "no read needs them") ? 0 : 0;
     if (rc == 1) {
         int64_t stride = 1;
         for (int dd = flat ? -1 : D->rank - 1; dd >= 0; dd--) {
@@ -183,20 +207,31 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
            and PoCL vectorises its loop over the work-items best without
            one: the largest power of two up to 256 that divides N, when it
            is at least 16; else groups of 64 and the test. */
-        int64_t wg = 256;
-        while (wg >= 16 && N % wg)
+        int64_t items = lanes > 1 ? N / lanes : N, wg = 256;
+        while (wg >= 16 && items % wg)
             wg /= 2;
         int exact = !d->gpu && wg >= 16;
-        char guard[64] = "";
-        if (!exact) snprintf(guard, sizeof guard, "    if (gid >= %lld) return;\n", (long long)N);
-        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "GUARD", "INDEX", "BODY", "STORES"};
-        const char *vals[] = {"",      "", "", guard, index.s ? index.s : "", body.s ? body.s : "",
-                              stores.s};
-        ex_finish_kernel(k, &x, "elementwise", "ew", "elementwise", NULL, keys, vals, 7, params.s,
-                         nparams.s);
+        char guard[64] = "", nl[24];
+        if (!exact)
+            snprintf(guard, sizeof guard, "    if (%s >= %lld) return;\n", lanes > 1 ? "gid0" : "gid",
+                     (long long)N);
+        snprintf(nl, sizeof nl, "%lld", (long long)lanes);
+        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "GUARD", "INDEX",
+                              "BODY",    "STORES", "HOIST", "LANES"};
+        const char *vals[] = {"",
+                              "",
+                              "",
+                              guard,
+                              index.s ? index.s : "",
+                              body.s ? body.s : "",
+                              stores.s,
+                              hoist.s ? hoist.s : "",
+                              nl};
+        ex_finish_kernel(k, &x, lanes > 1 ? "elementwise_lanes" : "elementwise", "ew", "elementwise",
+                         lanes > 1 ? " (lanes)" : NULL, keys, vals, 9, params.s, nparams.s);
         cg_sb_free(&nparams);
         k->dims = 1;
-        k->global[0] = exact ? (size_t)N : (size_t)((N + 63) / 64 * 64);
+        k->global[0] = exact ? (size_t)items : (size_t)((items + 63) / 64 * 64);
         k->has_local = exact;
         k->local[0] = (size_t)wg;
         k->flops = (double)N * b->nexec;
@@ -205,6 +240,7 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
     cg_sb_free(&stores);
     cg_sb_free(&index);
     cg_sb_free(&params);
+    cg_sb_free(&hoist);
     ex_free(&x);
     dn_arena_free(a);
     return rc;

@@ -184,6 +184,29 @@ void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
     cg_print_cl(off, x->names, x->nnames, out, n);
 }
 
+/* The offset of a load in lanes form (ex_ctx.lanes): its value at gid0,
+   computed once before the loop over the lanes, plus r_ when it moves
+   with them. */
+static void lane_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
+{
+    const cg_expr *off = cg_map_offset(x->a, m);
+    /* a map with more variables than gid reads a run-time index (a Gather
+       of computed indices): it changes from lane to lane */
+    int k = m->nvar == 1 ? cg_expr_lanes(off, 0, x->lanes) : CG_LANES_NONE;
+    if (k == CG_LANES_NONE) {
+        x->lanes_failed = 1;
+        ex_offset(x, m, out, n);
+        return;
+    }
+    if (off->kind != CG_VAR && off->kind != CG_CONST) x->lanes_used = 1;
+    static const char *const gid0[] = {"gid0"};
+    char base[2048];
+    cg_print_cl(off, gid0, 1, base, sizeof base);
+    int id = x->nhoist++;
+    cg_sb_printf(x->hoist, "    const int b%d_ = %s;\n", id, base);
+    snprintf(out, n, k == CG_LANES_CONTIGUOUS ? "b%d_ + r_" : "b%d_", id);
+}
+
 static void indent(ex_ctx *x)
 {
     for (int i = 0; i < x->indent; i++)
@@ -908,7 +931,11 @@ int ex_value(ex_ctx *x, int v, const cg_map *m, char *out, size_t n, dn_err *e)
         }
         int arg = ex_arg(x, v);
         char off[2048];
-        ex_offset(x, m, off, sizeof off);
+        if (x->lanes > 1) {
+            lane_offset(x, m, off, sizeof off);
+        } else {
+            ex_offset(x, m, off, sizeof off);
+        }
         const char *name = memo_put(x, v, key);
         indent(x);
         cg_sb_printf(x->body, "const %s %s = a%d[%s];\n", cg_ctype(val->dtype), name, arg, off);

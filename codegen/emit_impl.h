@@ -71,6 +71,16 @@ typedef struct ex_ctx {
        it is asked for at exactly the map override_key */
     int override_v;
     const char *override_key, *override_expr;
+    /* Lanes (the CPU family's elementwise form, emit.c): > 1 when each
+       work-item computes `lanes` consecutive elements gid = gid0 + r_ of
+       a flat domain.  A read whose offset is uniform or contiguous across
+       them (cg_expr_lanes) gets its offset at gid0 computed once, into
+       hoist, and loads at b<N>_ or b<N>_ + r_; any other sets lanes_failed
+       (the caller tries fewer lanes, or none).  lanes_used: some read is
+       more than a[gid] or a constant offset. */
+    int64_t lanes;
+    cg_sb *hoist;
+    int nhoist, lanes_failed, lanes_used;
 } ex_ctx;
 
 /* Starts the walk over block b; the block's outputs become arguments

@@ -477,6 +477,63 @@ static int same_values(const cg_expr *x, const cg_expr *y, const cg_range *r, in
 
 /* expr E with RANGES => WANT   |   cl E with RANGES => WANT
    equal E1 == E2 with RANGES   |   bad E                      */
+/* Is cg_expr_lanes's answer k for e over w lanes of variable 0 true at
+   every w*q + r in [lo, hi] (other variables at vars[])?  Evaluated, so
+   it checks the classifier's reasoning, not its text. */
+static int lanes_hold(const cg_expr *e, int k, int64_t w, int64_t lo, int64_t hi, int64_t *vars)
+{
+    if (k == CG_LANES_NONE) return 1;
+    for (int64_t q0 = (lo + w - 1) / w * w; q0 + w - 1 <= hi; q0 += w) {
+        vars[0] = q0;
+        int64_t base = cg_expr_eval(e, vars);
+        for (int64_t r = 1; r < w; r++) {
+            vars[0] = q0 + r;
+            if (cg_expr_eval(e, vars) != base + (k == CG_LANES_CONTIGUOUS ? r : 0)) return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *const lane_names[] = {"none", "uniform", "contiguous"};
+
+/* lanes E with v=LO..HI over W => none|uniform|contiguous */
+static void run_lanes_line(const char *file, int line, char *rest, stats *st)
+{
+    dn_arena *a = dn_arena_new();
+    dn_err e;
+    char *arrow = strstr(rest, "=>"), *with = strstr(rest, " with "), *over = strstr(rest, " over ");
+    char names[DN_MAX_RANK][32];
+    cg_range r[DN_MAX_RANK];
+    const char *np[DN_MAX_RANK];
+    for (int i = 0; i < DN_MAX_RANK; i++)
+        np[i] = names[i];
+    if (!arrow || !with || !over || !(with < over && over < arrow)) {
+        FAIL(st, "%s:%d: expected 'lanes E with v=LO..HI over W => KIND'", file, line);
+        dn_arena_free(a);
+        return;
+    }
+    *with = *over = *arrow = 0;
+    int nv = parse_ranges(with + 6, names, r, DN_MAX_RANK);
+    int64_t w = strtoll(over + 6, NULL, 10);
+    const char *want = trim(arrow + 2);
+    const cg_expr *x = nv > 0 ? cg_expr_parse(a, trim(rest), np, nv, &e) : NULL;
+    if (!x || w < 1) {
+        FAIL(st, "%s:%d: %s", file, line, x ? "bad lane count" : nv > 0 ? e.msg : "bad ranges");
+    } else {
+        int k = cg_expr_lanes(x, 0, w);
+        int64_t vars[DN_MAX_RANK] = {0};
+        for (int i = 1; i < nv; i++)
+            vars[i] = r[i].lo;
+        if (strcmp(lane_names[k], want))
+            FAIL(st, "%s:%d: got %s, want %s", file, line, lane_names[k], want);
+        else if (!lanes_hold(x, k, w, r[0].lo, r[0].hi, vars))
+            FAIL(st, "%s:%d: %s does not hold for every w*q + r", file, line, want);
+        else
+            st->pass++;
+    }
+    dn_arena_free(a);
+}
+
 static void run_expr_line(const char *file, int line, const char *kw, char *rest, stats *st)
 {
     dn_arena *a = dn_arena_new();
@@ -682,6 +739,8 @@ static void run_file(const char *file, stats *st)
             if (!strcmp(kw, "expr") || !strcmp(kw, "cl") || !strcmp(kw, "equal") ||
                 !strcmp(kw, "bad")) {
                 run_expr_line(file, ln, kw, rest, st);
+            } else if (!strcmp(kw, "lanes")) {
+                run_lanes_line(file, ln, rest, st);
             } else if (!strcmp(kw, "chain")) {
                 cc = calloc(1, sizeof *cc);
                 if (!cc) abort();
@@ -1030,6 +1089,11 @@ static void property_exprs(uint64_t seed, int count, stats *st)
                 }
         if (ok && x_nonneg && !y_nonneg) ok = 0, why = "a dividend became negative";
         if (ok && cg_expr_cmp(cg_simplify(a, y, rg, nv), y)) ok = 0, why = "not a fixed point";
+        /* the lane classifier (cg_expr_lanes), over variable 0 from 0 */
+        static const int64_t lw[] = {2, 4, 8, 16};
+        int64_t w = lw[rnd(&r) % 4], lv[3] = {0, nv > 1 ? rg[1].lo : 0, nv > 2 ? rg[2].lo : 0};
+        if (ok && !lanes_hold(x, cg_expr_lanes(x, 0, w), w, 0, 4 * w * 16 - 1, lv))
+            ok = 0, why = "a lane classification does not hold";
         if (ok) {
             st->pass++;
         } else {
