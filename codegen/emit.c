@@ -183,7 +183,10 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
         cg_sb_printf(&stores, "%s    a%d[gid] = %s;\n", lanes > 1 ? "    " : "", x.argof[v], expr);
     }
     if (rc == 1 && lanes > 1 && (x.lanes_failed || !x.lanes_used))
-        rc = dn_errf(e, "%s", x.lanes_failed ? "a read does not allow the lanes" : "no read needs them") ? 0 : 0;
+        rc = dn_errf(e, "%s",
+                     x.lanes_failed ? "a read does not allow the lanes" : "no read needs them")
+                 ? 0
+                 : 0;
     if (rc == 1) {
         int64_t stride = 1;
         for (int dd = flat ? -1 : D->rank - 1; dd >= 0; dd--) {
@@ -213,11 +216,11 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
         int exact = !d->gpu && wg >= 16;
         char guard[64] = "", nl[24];
         if (!exact)
-            snprintf(guard, sizeof guard, "    if (%s >= %lld) return;\n", lanes > 1 ? "gid0" : "gid",
-                     (long long)N);
+            snprintf(guard, sizeof guard, "    if (%s >= %lld) return;\n",
+                     lanes > 1 ? "gid0" : "gid", (long long)N);
         snprintf(nl, sizeof nl, "%lld", (long long)lanes);
-        const char *keys[] = {"COMMENT", "NAME", "PARAMS", "GUARD", "INDEX",
-                              "BODY",    "STORES", "HOIST", "LANES"};
+        const char *keys[] = {"COMMENT", "NAME",   "PARAMS", "GUARD", "INDEX",
+                              "BODY",    "STORES", "HOIST",  "LANES"};
         const char *vals[] = {"",
                               "",
                               "",
@@ -227,8 +230,9 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
                               stores.s,
                               hoist.s ? hoist.s : "",
                               nl};
-        ex_finish_kernel(k, &x, lanes > 1 ? "elementwise_lanes" : "elementwise", "ew", "elementwise",
-                         lanes > 1 ? " (lanes)" : NULL, keys, vals, 9, params.s, nparams.s);
+        ex_finish_kernel(k, &x, lanes > 1 ? "elementwise_lanes" : "elementwise", "ew",
+                         "elementwise", lanes > 1 ? " (lanes)" : NULL, keys, vals, 9, params.s,
+                         nparams.s);
         cg_sb_free(&nparams);
         k->dims = 1;
         k->global[0] = exact ? (size_t)items : (size_t)((items + 63) / 64 * 64);

@@ -538,8 +538,20 @@ static int concat_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, co
     int ax;
     if (dn_axis(ir_attr_int(nd, "axis", 0), ov->shape.rank, &ax, e)) return -1;
     char idx[1024];
-    cg_print_cl(cg_simplify(x->a, m->idx[ax], m->var, m->nvar), x->names, x->nnames, idx,
-                sizeof idx);
+    const cg_expr *ix = cg_simplify(x->a, m->idx[ax], m->var, m->nvar);
+    if (x->lanes > 1 && m->nvar == 1 && cg_expr_lanes(ix, 0, x->lanes) == CG_LANES_UNIFORM) {
+        /* every lane takes the same piece: the test, computed once before
+           the loop, is invariant in it, and the compiler can take the
+           branch out of the loop and widen what is left */
+        static const char *const gid0[] = {"gid0"};
+        char base[1024];
+        cg_print_cl(ix, gid0, 1, base, sizeof base);
+        int id = x->nhoist++;
+        cg_sb_printf(x->hoist, "    const int c%d_ = %s;\n", id, base);
+        snprintf(idx, sizeof idx, "c%d_", id);
+    } else {
+        cg_print_cl(ix, x->names, x->nnames, idx, sizeof idx);
+    }
     indent(x);
     cg_sb_printf(x->body, "%s %s;\n", cg_ctype(ov->dtype), name);
     int64_t off = 0;

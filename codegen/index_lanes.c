@@ -63,12 +63,14 @@ static lanes classify(const cg_expr *e, int var, int64_t w)
         lanes t = classify(e->x, var, w);
         if (t.kind == CG_LANES_UNIFORM) return (lanes){CG_LANES_UNIFORM, 0};
         if (t.kind == CG_LANES_CONTIGUOUS && t.multw && e->k % w == 0)
-            return e->kind == CG_DIV ? (lanes){CG_LANES_UNIFORM, 0} : (lanes){CG_LANES_CONTIGUOUS, 1};
+            return e->kind == CG_DIV ? (lanes){CG_LANES_UNIFORM, 0}
+                                     : (lanes){CG_LANES_CONTIGUOUS, 1};
         return (lanes){CG_LANES_NONE, 0};
     }
     case CG_LUT: {
         lanes t = classify(e->x, var, w);
-        return t.kind == CG_LANES_UNIFORM ? (lanes){CG_LANES_UNIFORM, 0} : (lanes){CG_LANES_NONE, 0};
+        return t.kind == CG_LANES_UNIFORM ? (lanes){CG_LANES_UNIFORM, 0}
+                                          : (lanes){CG_LANES_NONE, 0};
     }
     }
     return (lanes){CG_LANES_NONE, 0};
@@ -79,4 +81,3 @@ int cg_expr_lanes(const cg_expr *e, int var, int64_t w)
     if (w < 1) return CG_LANES_NONE;
     return classify(e, var, w).kind;
 }
-

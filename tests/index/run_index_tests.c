@@ -501,7 +501,8 @@ static void run_lanes_line(const char *file, int line, char *rest, stats *st)
 {
     dn_arena *a = dn_arena_new();
     dn_err e;
-    char *arrow = strstr(rest, "=>"), *with = strstr(rest, " with "), *over = strstr(rest, " over ");
+    char *arrow = strstr(rest, "=>"), *with = strstr(rest, " with "),
+         *over = strstr(rest, " over ");
     char names[DN_MAX_RANK][32];
     cg_range r[DN_MAX_RANK];
     const char *np[DN_MAX_RANK];
