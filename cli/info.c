@@ -21,8 +21,7 @@ static int histogram(const ir_graph *g, op_count *h, int cap)
         const ir_node *n = &g->node[i];
         if (n->dead) continue;
         int j = 0;
-        while (j < k && strcmp(h[j].op, n->op))
-            j++;
+        while (j < k && strcmp(h[j].op, n->op)) j++;
         if (j == k) {
             if (k == cap) continue;
             snprintf(h[k].op, sizeof h[k].op, "%s", n->op);
@@ -60,8 +59,7 @@ static int64_t graph_flops(const ir_graph *g)
         } else if (!strcmp(n->op, "Conv") && n->nin >= 2 && n->in[1] >= 0) {
             const dn_shape *w = &g->val[n->in[1]].shape;
             int64_t k = 1;
-            for (int d = 1; d < w->rank; d++)
-                k *= w->d[d];
+            for (int d = 1; d < w->rank; d++) k *= w->d[d];
             total += 2 * out * k;
         } else
             total += out;

@@ -141,6 +141,7 @@ int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d
     int rc = elementwise_try(g, b, d, k, 1, 0, e);
     return rc == 1 ? 1 : elementwise_try(g, b, d, k, 0, 0, e);
 }
+
 static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                            int flat, int64_t lanes, dn_err *e)
 {
@@ -182,11 +183,10 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
         }
         cg_sb_printf(&stores, "%s    a%d[gid] = %s;\n", lanes > 1 ? "    " : "", x.argof[v], expr);
     }
-    if (rc == 1 && lanes > 1 && (x.lanes_failed || !x.lanes_used))
-        rc = dn_errf(e, "%s",
-                     x.lanes_failed ? "a read does not allow the lanes" : "no read needs them")
-                 ? 0
-                 : 0;
+    if (rc == 1 && lanes > 1 && (x.lanes_failed || !x.lanes_used)) {
+        dn_errf(e, "%s", x.lanes_failed ? "a read does not allow the lanes" : "no read needs them");
+        rc = 0;
+    }
     if (rc == 1) {
         int64_t stride = 1;
         for (int dd = flat ? -1 : D->rank - 1; dd >= 0; dd--) {
