@@ -184,6 +184,18 @@ void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
     cg_print_cl(off, x->names, x->nnames, out, n);
 }
 
+/* e at gid0, computed once before the loop over the lanes (ex_ctx.hoist)
+   into `const int <kind><N>_`; returns N. */
+static int hoist_at_gid0(ex_ctx *x, const cg_expr *e, char kind)
+{
+    static const char *const gid0[] = {"gid0"};
+    char text[2048];
+    cg_print_cl(e, gid0, 1, text, sizeof text);
+    int id = x->nhoist++;
+    cg_sb_printf(x->hoist, "    const int %c%d_ = %s;\n", kind, id, text);
+    return id;
+}
+
 /* The offset of a load in lanes form (ex_ctx.lanes): its value at gid0,
    computed once before the loop over the lanes, plus r_ when it moves
    with them. */
@@ -199,11 +211,7 @@ static void lane_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
         return;
     }
     if (off->kind != CG_VAR && off->kind != CG_CONST) x->lanes_used = 1;
-    static const char *const gid0[] = {"gid0"};
-    char base[2048];
-    cg_print_cl(off, gid0, 1, base, sizeof base);
-    int id = x->nhoist++;
-    cg_sb_printf(x->hoist, "    const int b%d_ = %s;\n", id, base);
+    int id = hoist_at_gid0(x, off, 'b');
     snprintf(out, n, k == CG_LANES_CONTIGUOUS ? "b%d_ + r_" : "b%d_", id);
 }
 
@@ -543,12 +551,7 @@ static int concat_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, co
         /* every lane takes the same piece: the test, computed once before
            the loop, is invariant in it, and the compiler can take the
            branch out of the loop and widen what is left */
-        static const char *const gid0[] = {"gid0"};
-        char base[1024];
-        cg_print_cl(ix, gid0, 1, base, sizeof base);
-        int id = x->nhoist++;
-        cg_sb_printf(x->hoist, "    const int c%d_ = %s;\n", id, base);
-        snprintf(idx, sizeof idx, "c%d_", id);
+        snprintf(idx, sizeof idx, "c%d_", hoist_at_gid0(x, ix, 'c'));
     } else {
         cg_print_cl(ix, x->names, x->nnames, idx, sizeof idx);
     }
