@@ -110,8 +110,9 @@ int64_t cg_expr_eval(const cg_expr *e, const int64_t *vars);
 cg_range cg_expr_range(const cg_expr *e, const cg_range *var, int nvar);
 /* How e moves across w consecutive values of variable var, from w*q on
    (index_lanes.c): CG_LANES_UNIFORM, e(w*q + r) = e(w*q); CONTIGUOUS,
-   e(w*q + r) = e(w*q) + r; NONE, neither is certain.  For 0 <= r < w. */
-enum { CG_LANES_NONE = 0, CG_LANES_UNIFORM, CG_LANES_CONTIGUOUS };
+   e(w*q + r) = e(w*q) + r; ALIGNED, contiguous and e(w*q) a multiple of
+   w; NONE, none of these is certain.  For 0 <= r < w. */
+enum { CG_LANES_NONE = 0, CG_LANES_UNIFORM, CG_LANES_CONTIGUOUS, CG_LANES_ALIGNED };
 int cg_expr_lanes(const cg_expr *e, int var, int64_t w);
 /* 1 when variable v occurs in e. */
 int cg_expr_uses(const cg_expr *e, int v);

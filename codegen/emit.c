@@ -123,12 +123,12 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
    the same Add on a contiguous input); w consecutive elements per
    work-item pay the div/mod once and load w contiguous floats.  Kept only
    when some read is not a plain a[gid] (ex_ctx.lanes_used): a contiguous
-   kernel is vectorised across work-items already.  DNNF_EW_LANES=0 turns
+   kernel is vectorised across work-items already.  DNNF_LANES=0 turns
    lanes off. */
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e)
 {
-    const char *env = getenv("DNNF_EW_LANES");
+    const char *env = getenv("DNNF_LANES");
     if (!d->gpu && !(env && !strcmp(env, "0")) && b->noutputs > 0) {
         int64_t N = dn_shape_numel(&g->val[b->outputs[0]].shape);
         for (int64_t w = 16; w >= 4; w /= 2) {
@@ -164,7 +164,12 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
     cg_sb body = {0}, stores = {0}, index = {0}, params = {0}, hoist = {0};
     x.body = &body;
     x.indent = lanes > 1 ? 2 : 1;
+    static const char *const gid0_name[] = {"gid0"};
     x.lanes = lanes;
+    x.lane_var = 0;
+    x.lane_nvar = 1;
+    x.lane_names = gid0_name;
+    x.lane_r = "r_";
     x.hoist = &hoist;
     int rc = 1;
     for (int i = 0; i < b->noutputs && rc == 1; i++) {

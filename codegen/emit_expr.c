@@ -184,35 +184,45 @@ void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
     cg_print_cl(off, x->names, x->nnames, out, n);
 }
 
-/* e at gid0, computed once before the loop over the lanes (ex_ctx.hoist)
-   into `const int <kind><N>_`; returns N. */
-static int hoist_at_gid0(ex_ctx *x, const cg_expr *e, char kind)
+/* e at the start of the lanes' loop, computed once before it
+   (ex_ctx.hoist) into `const int <kind><N>_`; returns N. */
+static int hoist_at_start(ex_ctx *x, const cg_expr *e, char kind)
 {
-    static const char *const gid0[] = {"gid0"};
     char text[2048];
-    cg_print_cl(e, gid0, 1, text, sizeof text);
+    cg_print_cl(e, x->lane_names, x->lane_nvar, text, sizeof text);
     int id = x->nhoist++;
     cg_sb_printf(x->hoist, "    const int %c%d_ = %s;\n", kind, id, text);
     return id;
 }
 
-/* The offset of a load in lanes form (ex_ctx.lanes): its value at gid0,
-   computed once before the loop over the lanes, plus r_ when it moves
-   with them. */
+/* How e moves across the lanes; NONE for a map with more variables than
+   the loop has (a Gather of computed indices adds one, gather_value: a
+   run-time index that changes from lane to lane). */
+static int lanes_of(const ex_ctx *x, const cg_map *m, const cg_expr *e)
+{
+    return m->nvar <= x->lane_nvar && x->nnames == x->lane_nvar
+               ? cg_expr_lanes(e, x->lane_var, x->lanes)
+               : CG_LANES_NONE;
+}
+
+/* The offset of a load in lanes form (ex_ctx.lanes): its value at the
+   loop's start, computed once before the loop, plus the lane when it
+   moves with them. */
 static void lane_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
 {
     const cg_expr *off = cg_map_offset(x->a, m);
-    /* a map with more variables than gid reads a run-time index (a Gather
-       of computed indices): it changes from lane to lane */
-    int k = m->nvar == 1 ? cg_expr_lanes(off, 0, x->lanes) : CG_LANES_NONE;
+    int k = lanes_of(x, m, off);
     if (k == CG_LANES_NONE) {
         x->lanes_failed = 1;
         ex_offset(x, m, out, n);
         return;
     }
     if (off->kind != CG_VAR && off->kind != CG_CONST) x->lanes_used = 1;
-    int id = hoist_at_gid0(x, off, 'b');
-    snprintf(out, n, k == CG_LANES_CONTIGUOUS ? "b%d_ + r_" : "b%d_", id);
+    int id = hoist_at_start(x, off, 'b');
+    if (k == CG_LANES_CONTIGUOUS || k == CG_LANES_ALIGNED)
+        snprintf(out, n, "b%d_ + %s", id, x->lane_r);
+    else
+        snprintf(out, n, "b%d_", id);
 }
 
 static void indent(ex_ctx *x)
@@ -547,11 +557,20 @@ static int concat_value(ex_ctx *x, const ir_node *nd, int v, const cg_map *m, co
     if (dn_axis(ir_attr_int(nd, "axis", 0), ov->shape.rank, &ax, e)) return -1;
     char idx[1024];
     const cg_expr *ix = cg_simplify(x->a, m->idx[ax], m->var, m->nvar);
-    if (x->lanes > 1 && m->nvar == 1 && cg_expr_lanes(ix, 0, x->lanes) == CG_LANES_UNIFORM) {
-        /* every lane takes the same piece: the test, computed once before
-           the loop, is invariant in it, and the compiler can take the
-           branch out of the loop and widen what is left */
-        snprintf(idx, sizeof idx, "c%d_", hoist_at_gid0(x, ix, 'c'));
+    /* every lane takes the same piece when the index the test reads is
+       the same for all of them, or moves with them from a multiple of the
+       lane count and every boundary is one too: then the test, computed
+       once before the loop, is invariant in it, and the compiler can take
+       the branch out of the loop and widen what is left */
+    int kx = x->lanes > 1 ? lanes_of(x, m, ix) : CG_LANES_NONE;
+    int64_t bound = 0;
+    for (int k = 0; kx == CG_LANES_ALIGNED && k < nd->nin; k++)
+        if (nd->in[k] >= 0) {
+            bound += g->val[nd->in[k]].shape.d[ax];
+            if (bound % x->lanes) kx = CG_LANES_NONE;
+        }
+    if (kx == CG_LANES_UNIFORM || kx == CG_LANES_ALIGNED) {
+        snprintf(idx, sizeof idx, "c%d_", hoist_at_start(x, ix, 'c'));
     } else {
         cg_print_cl(ix, x->names, x->nnames, idx, sizeof idx);
     }

@@ -71,14 +71,20 @@ typedef struct ex_ctx {
        it is asked for at exactly the map override_key */
     int override_v;
     const char *override_key, *override_expr;
-    /* Lanes (the CPU family's elementwise form, emit.c): > 1 when each
-       work-item computes `lanes` consecutive elements gid = gid0 + r_ of
-       a flat domain.  A read whose offset is uniform or contiguous across
-       them (cg_expr_lanes) gets its offset at gid0 computed once, into
-       hoist, and loads at b<N>_ or b<N>_ + r_; any other sets lanes_failed
-       (the caller tries fewer lanes, or none).  lanes_used: some read is
-       more than a[gid] or a constant offset. */
+    /* Lanes: > 1 when the code is inside a loop over `lanes` consecutive
+       values of variable lane_var, lane_names[lane_var] + lane_r (the CPU
+       elementwise form, emit.c: gid = gid0 + r_; the reduction strips,
+       emit_reduce.c: j = j0_ + jj_).  A read whose offset is uniform or
+       contiguous across them (cg_expr_lanes) gets its offset at the
+       loop's start computed once, into hoist (lane_names are the other
+       variables' names and the start's), and loads at b<N>_ or b<N>_ +
+       lane_r; any other sets lanes_failed (the caller tries fewer lanes,
+       or none).  lanes_used: some read is more than the plain variable or
+       a constant offset. */
     int64_t lanes;
+    int lane_var, lane_nvar; /* lane_nvar: the loop's variables (names) */
+    const char *const *lane_names;
+    const char *lane_r;
     cg_sb *hoist;
     int nhoist, lanes_failed, lanes_used;
 } ex_ctx;

@@ -90,26 +90,35 @@ static int reduced_axis(const ir_graph *g, const ir_node *n, int r, dn_err *e)
  * inside the tolerance every check uses. */
 #define SV 8
 
+/* The row's prologue: body and e, the statements and the value for one
+   element j; in strips, sbody and se for j = j0_ + jj_ with hoist (what
+   the lanes compute once per strip, before its loop; ex_ctx.lanes) --
+   the same as body and e when the strip has no lanes form. */
+typedef struct xrow {
+    const char *body, *e, *sbody, *se, *hoist;
+} xrow;
+
 /* One strip-mined pass over the row: decl declares the vector accumulator,
    vupd updates it from x8_ (the strip), fold folds it into the scalar
    accumulator, tail is the body of the scalar loop over the tail (after
    the prologue, with j set);
    with per (the last pass), vupd fills yv_[SV] and per runs once per
    element of the strip with j and y_ set. */
-static void strip_pass(cg_sb *s, int64_t L, const char *xbody, const char *xe, const char *decl,
-                       const char *vupd, const char *fold, const char *tail, const char *per)
+static void strip_pass(cg_sb *s, int64_t L, const xrow *x, const char *decl, const char *vupd,
+                       const char *fold, const char *tail, const char *per)
 {
     int64_t L8 = L / SV * SV;
+    const char *xbody = x->body;
     cg_sb_printf(s,
                  "    {\n%s"
-                 "    for (int j0_ = 0; j0_ < %lld; j0_ += %d) {\n"
+                 "    for (int j0_ = 0; j0_ < %lld; j0_ += %d) {\n%s"
                  "        float xv_[%d];\n"
                  "        for (int jj_ = 0; jj_ < %d; jj_++) {\n"
                  "        const int j = j0_ + jj_;\n%s"
                  "        xv_[jj_] = %s;\n"
                  "        }\n"
                  "        const float%d x8_ = vload%d(0, xv_);\n%s",
-                 decl, (long long)L8, SV, SV, SV, xbody, xe, SV, SV, vupd);
+                 decl, (long long)L8, SV, x->hoist, SV, SV, x->sbody, x->se, SV, SV, vupd);
     if (per)
         cg_sb_printf(s,
                      "        for (int jj_ = 0; jj_ < %d; jj_++) {\n"
@@ -149,20 +158,20 @@ typedef struct rpass {
     const char *v8, *vupd, *acc, *op;
 } rpass;
 
-static void reduce_pass(cg_sb *s, int strip, int64_t L, const char *loop, const char *xbody,
-                        const char *xe, const rpass *p)
+static void reduce_pass(cg_sb *s, int strip, int64_t L, const char *loop, const xrow *x,
+                        const rpass *p)
 {
     cg_sb upd = {0};
     cg_sb_printf(s, "    %s\n", p->init);
-    cg_sb_printf(&upd, "        %s%s%s\n", p->pre, xe, p->post);
+    cg_sb_printf(&upd, "        %s%s%s\n", p->pre, x->e, p->post);
     if (strip) {
         char fl[320], d8[64], u8[96];
         fold8(fl, sizeof fl, p->acc, "a8_", p->op);
         snprintf(d8, sizeof d8, "    float8 a8_ = %s;\n", p->v8);
         snprintf(u8, sizeof u8, "        %s\n", p->vupd);
-        strip_pass(s, L, xbody, xe, d8, u8, fl, upd.s, NULL);
+        strip_pass(s, L, x, d8, u8, fl, upd.s, NULL);
     } else
-        cg_sb_printf(s, "    %s {\n%s%s    }\n%s", loop, xbody, upd.s, p->grp);
+        cg_sb_printf(s, "    %s {\n%s%s    }\n%s", loop, x->body, upd.s, p->grp);
     cg_sb_free(&upd);
 }
 
@@ -227,6 +236,31 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
         cg_map_compose(a, &id, &rm, &xm, e) || ex_value(&x, xv, &xm, xe, sizeof xe, e))
         rc = 0;
     const char *xbody = xb.s ? xb.s : "";
+    /* the strips' prologue in lanes over j (ex_ctx.lanes): a read through
+       a map whose offset moves by one along the row (a Concat's pieces,
+       swin_t's patch merging) gets it once per strip and loads the strip
+       contiguously; kept only when some read needs it and all allow it */
+    cg_sb xl = {0}, xh = {0};
+    char xel[256] = "";
+    const char *lnames[DN_MAX_RANK + 1];
+    xrow xr = {xbody, xe, xbody, xe, ""};
+    const char *lenv = getenv("DNNF_LANES");
+    if (rc && strip && !(lenv && !strcmp(lenv, "0"))) {
+        for (int q = 0; q <= ax; q++)
+            lnames[q] = q == ax ? "j0_" : names[q];
+        ex_forget(&x);
+        x.body = &xl;
+        x.hoist = &xh;
+        x.lanes = SV;
+        x.lane_var = ax;
+        x.lane_nvar = ax + 1;
+        x.lane_names = lnames;
+        x.lane_r = "jj_";
+        dn_err le;
+        if (!ex_value(&x, xv, &xm, xel, sizeof xel, &le) && !x.lanes_failed && x.lanes_used)
+            xr = (xrow){xbody, xe, xl.s ? xl.s : "", xel, xh.s ? xh.s : ""};
+        x.lanes = 0;
+    }
     /* the value of the reduction node in the last pass */
     char val[640] = "" /* room for both 256-byte operands */, scale[256] = "", bias[256] = "";
     float eps = ir_attr_float(R, "epsilon", 1e-5f);
@@ -343,22 +377,22 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
                             "+"};
         int full_write = 0;
         if (!strcmp(R->op, "Softmax")) {
-            reduce_pass(&passes, strip, L, loop, xbody, xe, &pmax);
-            reduce_pass(&passes, strip, L, loop, xbody, xe, &pexp);
+            reduce_pass(&passes, strip, L, loop, &xr, &pmax);
+            reduce_pass(&passes, strip, L, loop, &xr, &pexp);
             cg_sb_puts(&passes, "    const float inv_ = 1.0f / s_;\n");
             full_write = 1;
         } else if (!strcmp(R->op, "LayerNormalization")) {
             char epsl[40];
             cg_flit(epsl, eps);
-            reduce_pass(&passes, strip, L, loop, xbody, xe, &psum);
+            reduce_pass(&passes, strip, L, loop, &xr, &psum);
             cg_sb_printf(&passes, "    const float mean_ = s_ / %lld.0f;\n", (long long)L);
-            reduce_pass(&passes, strip, L, loop, xbody, xe, &pvar);
+            reduce_pass(&passes, strip, L, loop, &xr, &pvar);
             cg_sb_printf(&passes, "    const float rstd_ = rsqrt(v_ / %lld.0f + %s);\n",
                          (long long)L, epsl);
             full_write = 1;
         } else {
             int mx = mn || !strcmp(R->op, "ReduceMax");
-            reduce_pass(&passes, strip, L, loop, xbody, xe, mx ? &pmax : &psum);
+            reduce_pass(&passes, strip, L, loop, &xr, mx ? &pmax : &psum);
             cg_sb_printf(
                 &passes,
                 "    %s{\n        const int jz = 0;\n        const float y_ = %s;\n%s%s    }\n",
@@ -374,7 +408,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
             if (strip && !strcmp(R->op, "Softmax")) {
                 cg_sb per = {0};
                 cg_sb_printf(&per, "%s%s", ebody, st.s);
-                strip_pass(&passes, L, xbody, xe, "",
+                strip_pass(&passes, L, &xr, "",
                            "        float yv_[8];\n        vstore8(exp(x8_ - mx_) * inv_, 0, "
                            "yv_);\n",
                            "", write.s, per.s);
@@ -407,6 +441,8 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     cg_sb_free(&sb);
     cg_sb_free(&index);
     cg_sb_free(&xb);
+    cg_sb_free(&xl);
+    cg_sb_free(&xh);
     cg_sb_free(&eb);
     cg_sb_free(&st);
     cg_sb_free(&params);

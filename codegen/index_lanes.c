@@ -11,8 +11,9 @@
  *   uniform     e(w*q + r) = e(w*q)          every lane reads one element
  *   contiguous  e(w*q + r) = e(w*q) + r      lanes read w consecutive ones
  *
- * "aligned" is contiguous with e(w*q) a multiple of w, which is what lets
- * a DIV or MOD by a multiple of w pass through: if w | B, w | k and
+ *   aligned     contiguous, with e(w*q) a multiple of w
+ *
+ * Aligned is what lets a DIV or MOD by a multiple of w pass through: if w | B, w | k and
  * 0 <= r < w, then (B + r) / k = B / k and (B + r) % k = B % k + r, with
  * w | B % k.  DIV and MOD dividends are non-negative by construction
  * (codegen.h), so the floor identities hold for C's `/` and `%` too. */
@@ -79,5 +80,6 @@ static lanes classify(const cg_expr *e, int var, int64_t w)
 int cg_expr_lanes(const cg_expr *e, int var, int64_t w)
 {
     if (w < 1) return CG_LANES_NONE;
-    return classify(e, var, w).kind;
+    lanes l = classify(e, var, w);
+    return l.kind == CG_LANES_CONTIGUOUS && l.multw ? CG_LANES_ALIGNED : l.kind;
 }

@@ -486,17 +486,18 @@ static int lanes_hold(const cg_expr *e, int k, int64_t w, int64_t lo, int64_t hi
     for (int64_t q0 = (lo + w - 1) / w * w; q0 + w - 1 <= hi; q0 += w) {
         vars[0] = q0;
         int64_t base = cg_expr_eval(e, vars);
+        if (k == CG_LANES_ALIGNED && base % w) return 0;
         for (int64_t r = 1; r < w; r++) {
             vars[0] = q0 + r;
-            if (cg_expr_eval(e, vars) != base + (k == CG_LANES_CONTIGUOUS ? r : 0)) return 0;
+            if (cg_expr_eval(e, vars) != base + (k == CG_LANES_UNIFORM ? 0 : r)) return 0;
         }
     }
     return 1;
 }
 
-static const char *const lane_names[] = {"none", "uniform", "contiguous"};
+static const char *const lane_names[] = {"none", "uniform", "contiguous", "aligned"};
 
-/* lanes E with v=LO..HI over W => none|uniform|contiguous */
+/* lanes E with v=LO..HI over W => none|uniform|contiguous|aligned */
 static void run_lanes_line(const char *file, int line, char *rest, stats *st)
 {
     dn_arena *a = dn_arena_new();
