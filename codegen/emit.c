@@ -128,8 +128,7 @@ static int elementwise_try(const ir_graph *g, const cg_block *b, const cg_device
 int cg_emit_elementwise(const ir_graph *g, const cg_block *b, const cg_device *d, cg_kernel *k,
                         dn_err *e)
 {
-    const char *env = getenv("DNNF_LANES");
-    if (!d->gpu && !(env && !strcmp(env, "0")) && b->noutputs > 0) {
+    if (!d->gpu && ex_lanes_on() && b->noutputs > 0) {
         int64_t N = dn_shape_numel(&g->val[b->outputs[0]].shape);
         for (int64_t w = 16; w >= 4; w /= 2) {
             if (N % w) continue;

@@ -184,6 +184,12 @@ void ex_offset(ex_ctx *x, const cg_map *m, char *out, size_t n)
     cg_print_cl(off, x->names, x->nnames, out, n);
 }
 
+int ex_lanes_on(void)
+{
+    const char *env = getenv("DNNF_LANES");
+    return !(env && !strcmp(env, "0"));
+}
+
 /* e at the start of the lanes' loop, computed once before it
    (ex_ctx.hoist) into `const int <kind><N>_`; returns N. */
 static int hoist_at_start(ex_ctx *x, const cg_expr *e, char kind)

@@ -117,6 +117,8 @@ void ex_finish_kernel(cg_kernel *k, const ex_ctx *x, const char *tmpl, const cha
 /* Write-through (emit_write.c): 0 when every wmap of b parses, else -1
    with e; and the finished source src with the stores of written-through
    outputs redirected (malloc'd), or NULL when b has none. */
+/* 0 when DNNF_LANES=0 turns the lanes off (for comparison; ex_ctx.lanes). */
+int ex_lanes_on(void);
 int ex_write_check(const cg_block *b, dn_err *e);
 char *ex_redirect_stores(const ex_ctx *x, const char *src);
 /* 1 when every output of b is written through, and a step of `step` in

@@ -244,8 +244,7 @@ int cg_emit_reduce(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
     char xel[256] = "";
     const char *lnames[DN_MAX_RANK + 1];
     xrow xr = {xbody, xe, xbody, xe, ""};
-    const char *lenv = getenv("DNNF_LANES");
-    if (rc && strip && !(lenv && !strcmp(lenv, "0"))) {
+    if (rc && strip && ex_lanes_on()) {
         for (int q = 0; q <= ax; q++)
             lnames[q] = q == ax ? "j0_" : names[q];
         ex_forget(&x);
