@@ -46,12 +46,11 @@ static int cmp_top(const void *a, const void *b)
  * (matrix products against copies and elementwise launches) and how far the
  * summed event times are from the wall-clock median: that gap is launch and
  * host overhead, which no kernel-level change recovers. */
-static void print_families(const top *tp, int n, double med)
+static void print_families(const top *tp, int n, double sum, double med)
 {
     const char *fam[16];
     double ms[16];
     int cnt[16], nf = 0;
-    double sum = 0;
     for (int i = 0; i < n; i++) {
         const char *f = tp[i].family ? tp[i].family : "?";
         int k = 0;
@@ -63,12 +62,20 @@ static void print_families(const top *tp, int n, double med)
         }
         ms[k] += tp[i].ms;
         cnt[k] += tp[i].launches;
-        sum += tp[i].ms;
     }
     printf("  kernel time %.3f ms of the %.3f ms median:", sum, med);
     for (int k = 0; k < nf; k++)
         printf("%s %s %.3f (%d launches)", k ? "," : "", fam[k], ms[k], cnt[k]);
     printf("\n");
+}
+
+/* Summed event time of the kernels per inference. */
+static double kernel_ms(const top *tp, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += tp[i].ms;
+    return sum;
 }
 
 /* Event time of the layout (copy) kernels per inference, and their launches. */
@@ -94,13 +101,11 @@ static double copy_ms(const top *tp, int n, int *launches)
  * pass's "off" side this bounds "the layout pass alone" before the "on"
  * side is measured: the pass can do better only by making other kernels
  * faster. */
-static void print_copies(const top *tp, int n)
+static void print_copies(const top *tp, int n, double sum)
 {
     int nl;
-    double ms = copy_ms(tp, n, &nl), sum = 0;
+    double ms = copy_ms(tp, n, &nl);
     if (nl == 0) return;
-    for (int i = 0; i < n; i++)
-        sum += tp[i].ms;
     printf("  layout kernels %.3f ms in %d launches (%.1f%% of the kernel time); without them at "
            "most %.2fx faster\n",
            ms, nl, 100 * ms / (sum > 0 ? sum : 1), sum > ms ? sum / (sum - ms) : 0);
@@ -174,6 +179,7 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
         }
         qsort(tp, (size_t)cs.nkernel, sizeof *tp, cmp_top);
         int ntop = cs.nkernel < ntopmax ? cs.nkernel : ntopmax;
+        double ksum = kernel_ms(tp, cs.nkernel);
         if (json) {
             printf("%s{\"model\": ", first ? "" : ",\n");
             cli_json_str(stdout, model);
@@ -182,9 +188,6 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
             cli_json_str(stdout, rt_cl_device(c)->name);
             int ncopy;
             double cms = copy_ms(tp, cs.nkernel, &ncopy);
-            double ksum = 0;
-            for (int i = 0; i < cs.nkernel; i++)
-                ksum += tp[i].ms;
             printf(", \"kernel_ms\": %.3f, \"layout_kernel_ms\": %.3f, "
                    "\"layout_kernel_launches\": %d",
                    ksum, cms, ncopy);
@@ -214,8 +217,8 @@ static int bench_one(const char *model, const char *device, int nofuse, int nola
                    "views, %d layout kernels; peak activations %.2f MB; optimize %.0f ms\n",
                    pl.compute_ops, st.kernels, st.host_blocks, st.host_ms, st.views,
                    pl.prep.layout_kernels, st.peak_bytes / 1e6, pl.optimize_ms);
-            print_families(tp, cs.nkernel, med);
-            print_copies(tp, cs.nkernel);
+            print_families(tp, cs.nkernel, ksum, med);
+            print_copies(tp, cs.nkernel, ksum);
             for (int i = 0; i < ntop; i++)
                 printf("  top kernel %-22s %-11s %7.3f ms/inference  %7.2f GFLOP/s  %6.2f GB/s\n",
                        tp[i].name, tp[i].family ? tp[i].family : "?", tp[i].ms,
