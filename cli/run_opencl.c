@@ -89,10 +89,9 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
             int written = 0;
             for (int i = 0; i < pl->nb; i++) {
                 const cg_block *B = &pl->b[i];
-                int computes = 0; /* a kernel of the producer, not a copy */
-                for (int j = 0; j < B->nexec && !computes; j++)
-                    computes = !ly_is_movement(pl->run->node[B->exec[j]].op);
-                for (int k = 0; computes && k < B->noutputs; k++)
+                /* a kernel of the producer, not a view or a copy */
+                if (B->view || rt_block_movement_only(pl->run, B)) continue;
+                for (int k = 0; k < B->noutputs; k++)
                     written += pl->run->val[cg_block_dest(B, k)].pinned;
             }
             printf("  layouts applied: %d activations in the permuted layout their readers read "

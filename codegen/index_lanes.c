@@ -10,12 +10,11 @@
  *
  *   uniform     e(w*q + r) = e(w*q)          every lane reads one element
  *   contiguous  e(w*q + r) = e(w*q) + r      lanes read w consecutive ones
- *
  *   aligned     contiguous, with e(w*q) a multiple of w
  *
- * Aligned is what lets a DIV or MOD by a multiple of w pass through: if w | B, w | k and
- * 0 <= r < w, then (B + r) / k = B / k and (B + r) % k = B % k + r, with
- * w | B % k.  DIV and MOD dividends are non-negative by construction
+ * Aligned is what lets a DIV or MOD by a multiple of w pass through: if
+ * w | B, w | k and 0 <= r < w, then (B + r) / k = B / k and
+ * (B + r) % k = B % k + r, with w | B % k.  DIV and MOD dividends are non-negative by construction
  * (codegen.h), so the floor identities hold for C's `/` and `%` too. */
 #include "codegen.h"
 
