@@ -35,8 +35,9 @@ static void text(const rt_cl_device_info *d, int n, int chosen, const char *sel,
             "      compute units %d, global memory %s (one buffer at most %s), local memory %s\n",
             x->compute_units, g, a, l);
         if (x->image_support)
-            printf("      images yes, image2d at most %lld x %lld\n", (long long)x->image2d_max_w,
-                   (long long)x->image2d_max_h);
+            printf("      images yes, image2d at most %lld x %lld, %s\n", (long long)x->image2d_max_w,
+                   (long long)x->image2d_max_h,
+                   x->image_from_buffer ? "over a buffer yes" : "over a buffer no");
         else
             printf("      images no\n");
         printf("      %s, %s, driver %s\n", x->version, x->c_version, x->driver);
@@ -81,6 +82,7 @@ static void json(const rt_cl_device_info *d, int n, int chosen)
         printf("      \"image_support\": %s,\n", x->image_support ? "true" : "false");
         printf("      \"image2d_max_width\": %lld,\n", (long long)x->image2d_max_w);
         printf("      \"image2d_max_height\": %lld,\n", (long long)x->image2d_max_h);
+        printf("      \"image2d_from_buffer\": %s,\n", x->image_from_buffer ? "true" : "false");
         printf("      \"is_pocl\": %s,\n", x->is_pocl ? "true" : "false");
         printf("      \"selected\": %s\n", i == chosen ? "true" : "false");
         printf("    }%s\n", i + 1 < n ? "," : "");

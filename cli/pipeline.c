@@ -113,8 +113,9 @@ int cli_pipeline_build(const char *path, int fuse, int layout, int random, uint6
     memset(pl, 0, sizeof *pl);
     /* the device class `dnnf codegen` writes for, until a run's device
        says otherwise (cli_pipeline_for_device) */
-    pl->dev =
-        getenv("DNNF_FORCE_GPU_TEMPLATES") ? (cg_device){1, 132, 49152} : (cg_device){0, 2, 0};
+    pl->dev = getenv("DNNF_FORCE_GPU_TEMPLATES")
+                  ? (cg_device){1, 132, 49152, 1} /* as an H100: images over buffers */
+                  : (cg_device){0, 2, 0, 0};
     dn_err e;
     double t0 = now_ms();
     size_t len = strlen(path);

@@ -31,10 +31,7 @@ void pf_timer_init(pf_timer *t, rt_cl_ctx *c, const gm_rules *R, int runs)
     t->R = R;
     t->runs = runs;
     /* as the executor emits for this device (runtime/execute.c) */
-    const rt_cl_device_info *di = rt_cl_device(c);
-    t->dev = (cg_device){.gpu = !strcmp(di->cls, "gpu") || getenv("DNNF_FORCE_GPU_TEMPLATES"),
-                         .compute_units = di->compute_units,
-                         .local_mem = di->local_mem};
+    rt_device_class(c, &t->dev);
 }
 
 /* ---- the nodes of a block as a graph of their own ----------------------- */

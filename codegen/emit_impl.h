@@ -166,6 +166,13 @@ typedef struct cg_mm_gpu {
     int barg;           /* with bpacked: B's argument number */
     int akfast, bkfast; /* the operand is contiguous along k in memory */
     int mfast;          /* the output is contiguous along m (conv-gemm) */
+    /* avec: A is argument aarg, read from memory at offset aoffset (text
+       over m, k and the batch names), which is contiguous along k from a
+       multiple of 4, and K % 4 == 0: the tile loads it four floats at a
+       time.  aimage: also in an image2d_t made over A's buffer
+       (cg_kernel.aimg_arg); A's argument appears in no other piece. */
+    int avec, aimage, aarg;
+    const char *aoffset;
     const char *prefix, *family, *note;
 } cg_mm_gpu;
 /* Fills matmul_gpu.cl into k (the tile chosen from d, M, N, K and batch)

@@ -1001,6 +1001,18 @@ static void image_param(cg_sb *s, int arg)
     }
 }
 
+/* Does text s name argument arg (a12, not a1 or a123)? */
+static int mentions_arg(const char *s, int arg)
+{
+    char pat[24];
+    int n = snprintf(pat, sizeof pat, "a%d", arg);
+    for (const char *q = s ? strstr(s, pat) : NULL; q; q = strstr(q + 1, pat))
+        if ((q == s || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
+            !isdigit((unsigned char)q[n]))
+            return 1;
+    return 0;
+}
+
 void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_mm_gpu *p)
 {
     gpu_tile_t t = gpu_tile(d, p->M, p->N, p->K, p->batch);
@@ -1017,8 +1029,16 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
     /* at most 4 rows and a constant B: stream B's panels (matmul_gpu_gemv.cl) */
     int gemv = p->bpacked && p->M <= 4 && !getenv("DNNF_GPU_NO_GEMV");
     k->pack_image = p->bpacked && !gemv ? image_width(p->K, p->N) : 0;
-    char sI[24];
+    /* A as an image only where nothing else in the kernel reads its
+       argument as a buffer (a residual Add of A in the epilogue would) */
+    int aimage = p->avec && p->aimage && !gemv && !mentions_arg(p->ebody, p->aarg) &&
+                 !mentions_arg(p->stores, p->aarg) && !mentions_arg(p->bload, p->aarg) &&
+                 !(p->bpacked && p->barg == p->aarg);
+    k->aimg_arg = aimage ? p->aarg + 1 : 0;
+    char sI[24], sAI[24], sAA[16];
     snprintf(sI, sizeof sI, "%lld", (long long)k->pack_image);
+    snprintf(sAI, sizeof sAI, "%d", aimage ? CG_AIMAGE_W : 0);
+    snprintf(sAA, sizeof sAA, "%d", p->avec ? p->aarg : -1);
     cg_sb params = {0}, nparams = {0};
     ex_params(x, &params, 0);
     ex_params(x, &nparams, 1);
@@ -1026,9 +1046,14 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
         image_param(&params, p->barg);
         image_param(&nparams, p->barg);
     }
-    const char *keys[] = {"COMMENT", "NAME",  "PARAMS", "M",      "N",       "K",     "TM",
-                          "TN",      "MFAST", "AKFAST", "BKFAST", "BPACKED", "BATCH", "ALOAD",
-                          "BLOAD",   "BARG",  "EBODY",  "STORES", "W",       "BK",    "BIMAGE"};
+    if (aimage) {
+        image_param(&params, p->aarg);
+        image_param(&nparams, p->aarg);
+    }
+    const char *keys[] = {"COMMENT", "NAME",   "PARAMS",  "M",      "N",       "K",     "TM",
+                          "TN",      "MFAST",  "AKFAST",  "BKFAST", "BPACKED", "BATCH", "ALOAD",
+                          "BLOAD",   "BARG",   "EBODY",   "STORES", "W",       "BK",    "BIMAGE",
+                          "AVEC",    "AIMAGE", "AOFFSET", "AARG"};
     const char *vals[] = {"",
                           "KERNEL",
                           params.s,
@@ -1049,9 +1074,13 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
                           p->stores ? p->stores : "",
                           sW,
                           sBK,
-                          sI};
+                          sI,
+                          p->avec ? "1" : "0",
+                          sAI,
+                          p->avec ? p->aoffset : "0",
+                          sAA};
     ex_finish_kernel(k, x, gemv ? "matmul_gpu_gemv" : "matmul_gpu", p->prefix, p->family, p->note,
-                     keys, vals, 21, params.s, nparams.s);
+                     keys, vals, 25, params.s, nparams.s);
     cg_sb_free(&params);
     cg_sb_free(&nparams);
     k->flops = 2.0 * (double)p->batch * (double)p->M * (double)p->N * (double)p->K;
@@ -1138,6 +1167,32 @@ static void emit_matmul_gpu(cg_kernel *k, ex_ctx *x, dn_arena *a, const cg_devic
             &bl,
             "            float b_;\n            {\n%s                b_ = %s;\n            }\n",
             in->bbody, in->bexpr);
+    /* A read straight from memory, contiguous along k from a multiple of
+       4 (cg_expr_lanes over k, the map's last variable): with 2.5-D memory
+       on (DNNF_IMAGES=1), through an image2d_t on a device that makes
+       images over buffers, else four floats at a time with vload4.
+       DNNF_GPU_AVEC=1 asks for the vload4 form alone.  Both wait for GPU
+       timings before they become the default (docs/layout.md §4). */
+    char aoff[2048] = "";
+    int avec = 0, aimage = 0;
+    const ir_value *av = &x->g->val[in->av];
+    const char *img = getenv("DNNF_IMAGES"), *vec = getenv("DNNF_GPU_AVEC");
+    int images = img && !strcmp(img, "1");
+    if (x->prod[in->av] < 0 && x->argof[in->av] >= 0 && in->K % 4 == 0 && av->dtype == DN_F32 &&
+        in->ma->nvar == in->nb + 2 && (images || (vec && !strcmp(vec, "1")))) {
+        const cg_expr *off = cg_map_offset(a, in->ma);
+        if (cg_expr_lanes(off, in->nb + 1, 4) == CG_LANES_ALIGNED) {
+            const char *nm[DN_MAX_RANK + 2];
+            for (int i = 0; i < in->nb; i++)
+                nm[i] = x->names[i];
+            nm[in->nb] = "m", nm[in->nb + 1] = "k";
+            cg_print_cl(off, nm, in->nb + 2, aoff, sizeof aoff);
+            avec = 1;
+            int64_t texels = dn_shape_numel(&av->shape) / 4;
+            aimage = d->image_from_buffer && images && av->kind != IR_VAL_CONST &&
+                     texels <= (int64_t)CG_AIMAGE_W * 8192;
+        }
+    }
     cg_mm_gpu p = {.M = in->M,
                    .N = in->N,
                    .K = in->K,
@@ -1155,6 +1210,10 @@ static void emit_matmul_gpu(cg_kernel *k, ex_ctx *x, dn_arena *a, const cg_devic
                       chose, layout/apply.c) is contiguous along m: put
                       neighbouring work-items there, so stores coalesce */
                    .mfast = in->M > 1 && in->N > 1 && ex_stores_contiguous_along(x->b, in->N),
+                   .avec = avec,
+                   .aimage = aimage,
+                   .aarg = avec ? x->argof[in->av] : -1,
+                   .aoffset = aoff,
                    .prefix = "mm",
                    .family = "matmul",
                    .note = " (GPU tiles)"};

@@ -94,6 +94,14 @@ static void fill_info(rt_cl_device_info *d, cl_platform_id p, cl_device_id id)
     d->image_support = img == CL_TRUE;
     d->image2d_max_w = d->image_support ? size_info(id, CL_DEVICE_IMAGE2D_MAX_WIDTH) : 0;
     d->image2d_max_h = d->image_support ? size_info(id, CL_DEVICE_IMAGE2D_MAX_HEIGHT) : 0;
+    /* the extension list can run to kilobytes (NVIDIA's does) */
+    char *ext = calloc(1, 16384);
+    if (!ext) abort();
+    str_info_d(id, CL_DEVICE_EXTENSIONS, ext, 16384);
+    d->image_pitch_align = uint_info(id, CL_DEVICE_IMAGE_PITCH_ALIGNMENT);
+    d->image_from_buffer = d->image_support && strstr(ext, "cl_khr_image2d_from_buffer") &&
+                           d->image_pitch_align > 0;
+    free(ext);
     d->is_pocl =
         ci_contains(d->platform_vendor, "pocl") || ci_contains(d->platform_version, "pocl");
 }

@@ -29,6 +29,12 @@ struct rt_cl_kernel {
     rt_cl_kernel *next;
 };
 
+/* OpenCL 2.0's name for the row-pitch alignment of an image made over a
+   buffer; we build against the 1.2 API (CMakeLists.txt) */
+#ifndef CL_DEVICE_IMAGE_PITCH_ALIGNMENT
+#define CL_DEVICE_IMAGE_PITCH_ALIGNMENT 0x104A
+#endif
+
 struct rt_cl_buf {
     rt_cl_ctx *ctx;
     cl_mem mem;

@@ -123,6 +123,51 @@ rt_cl_buf *rt_cl_image2d_new(rt_cl_ctx *c, size_t width, size_t height, dn_err *
     return b;
 }
 
+rt_cl_buf *rt_cl_image2d_over(rt_cl_ctx *c, rt_cl_buf *b, size_t width, size_t height, dn_err *e)
+{
+    const rt_cl_device_info *d = &c->info;
+    if (!d->image_from_buffer) {
+        dn_errf(e, "device %s cannot make an image2d_t over a buffer "
+                   "(no cl_khr_image2d_from_buffer)",
+                d->name);
+        return NULL;
+    }
+    if (!width || !height || (int64_t)width > d->image2d_max_w ||
+        (int64_t)height > d->image2d_max_h || width % (size_t)d->image_pitch_align ||
+        width * height * 16 > b->bytes) {
+        dn_errf(e,
+                "image2d of %zu x %zu texels over a buffer of %zu bytes does not fit device %s "
+                "(at most %lld x %lld, rows a multiple of %lld texels)",
+                width, height, b->bytes, d->name, (long long)d->image2d_max_w,
+                (long long)d->image2d_max_h, (long long)d->image_pitch_align);
+        return NULL;
+    }
+    cl_image_format fmt = {CL_RGBA, CL_FLOAT};
+    cl_image_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.image_type = CL_MEM_OBJECT_IMAGE2D;
+    desc.image_width = width;
+    desc.image_height = height;
+    desc.image_row_pitch = width * 16;
+    desc.buffer = b->mem;
+    cl_int r;
+    cl_mem m = clCreateImage(c->context, CL_MEM_READ_ONLY, &fmt, &desc, NULL, &r);
+    if (!m) {
+        rt_cl_fail(e, "clCreateImage (image2d over a buffer) failed", r);
+        return NULL;
+    }
+    rt_cl_buf *im = track(c, m, 0); /* the buffer's memory, counted there */
+    if (!im) {
+        clReleaseMemObject(m);
+        dn_errf(e, "out of memory");
+        return NULL;
+    }
+    im->image = 1;
+    im->width = width;
+    im->height = height;
+    return im;
+}
+
 static void untrack_release(rt_cl_buf *b)
 {
     rt_cl_ctx *c = b->ctx;
@@ -170,6 +215,17 @@ int rt_cl_write_bytes(rt_cl_ctx *c, rt_cl_buf *b, size_t off, const void *src, s
     if (!n) return 0;
     cl_int r = clEnqueueWriteBuffer(c->queue, b->mem, CL_TRUE, off, n, src, 0, NULL, NULL);
     return r == CL_SUCCESS ? 0 : copy_fail(c, b, "clEnqueueWriteBuffer", r, e);
+}
+
+int rt_cl_copy_to_image(rt_cl_ctx *c, rt_cl_buf *b, rt_cl_buf *img, dn_err *e)
+{
+    if (b->image || !img->image || img->width * img->height * 16 > b->bytes)
+        return dn_errf(e, "rt_cl_copy_to_image: a buffer of %zu bytes into an image of %zu x %zu",
+                       b->bytes, img->width, img->height);
+    size_t origin[3] = {0, 0, 0}, region[3] = {img->width, img->height, 1};
+    cl_int r = clEnqueueCopyBufferToImage(c->queue, b->mem, img->mem, 0, origin, region, 0, NULL,
+                                          NULL);
+    return r == CL_SUCCESS ? 0 : rt_cl_fail(e, "clEnqueueCopyBufferToImage failed", r);
 }
 
 int rt_cl_read_bytes(rt_cl_ctx *c, rt_cl_buf *b, size_t off, void *dst, size_t n, dn_err *e)

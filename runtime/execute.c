@@ -29,6 +29,8 @@ struct rt_exec {
     rt_cl_buf **param;   /* per constant value used by a kernel */
     rt_cl_buf **packed;  /* per constant value read in packed panels (cg_kernel.pack_arg) */
     rt_cl_buf **packimg; /* the same panels in an image2d_t (cg_kernel.pack_image) */
+    rt_cl_buf **aimg;    /* per block: an activation's image2d_t over its slot (aimg_arg) */
+    int aimg_copy;       /* DNNF_IMAGE_COPY: those images are copies, refreshed per launch */
     cg_kernel *kern;     /* per block (zeroed for views and host blocks) */
     rt_cl_kernel **kh;
     rt_exec_block *info;
@@ -103,6 +105,10 @@ static double now_ms(void)
 void rt_exec_free(rt_exec *x)
 {
     if (!x) return;
+    if (x->aimg) /* before the buffers they are made over */
+        for (int i = 0; i < x->nb; i++)
+            rt_cl_buf_free(x->aimg[i]);
+    free(x->aimg);
     if (x->bufs)
         for (int s = 0; s < x->mp.nslot; s++)
             rt_cl_buf_free(x->bufs[s]);
@@ -190,12 +196,74 @@ static int upload_packed(rt_exec *x, const cg_kernel *k, dn_err *e)
     return rc;
 }
 
+/* DNNF_IMAGE_COPY=1 on a device with images but none over buffers (PoCL):
+   an activation read as an image gets an image of its own, a copy of its
+   buffer made before each launch that reads it.  That copy is a layout
+   kernel in all but name, so this is for tests only: it runs the image
+   kernels' texel addressing where CI runs (tests/codegen/run_gpu_images.sh). */
+static int image_copy(const rt_cl_device_info *di)
+{
+    const char *env = getenv("DNNF_IMAGE_COPY");
+    return di->image_support && !di->image_from_buffer && env && !strcmp(env, "1");
+}
+
 void rt_device_class(rt_cl_ctx *c, cg_device *d)
 {
     const rt_cl_device_info *di = rt_cl_device(c);
     *d = (cg_device){.gpu = !strcmp(di->cls, "gpu") || getenv("DNNF_FORCE_GPU_TEMPLATES"),
                      .compute_units = di->compute_units,
-                     .local_mem = di->local_mem};
+                     .local_mem = di->local_mem,
+                     .image_from_buffer = (image_copy(di) || (di->image_from_buffer &&
+                                                              CG_AIMAGE_W % di->image_pitch_align == 0)) &&
+                                          di->image2d_max_w >= CG_AIMAGE_W &&
+                                          di->image2d_max_h >= 8192};
+}
+
+/* Rows of CG_AIMAGE_W texels that an image over root r's buffer needs. */
+static int64_t image_rows(const rt_exec *x, int r)
+{
+    int64_t texels = (dn_shape_numel(&x->g->val[r].shape) + 3) / 4;
+    return (texels + CG_AIMAGE_W - 1) / CG_AIMAGE_W;
+}
+
+/* An activation read as an image2d_t over its buffer (cg_kernel.aimg_arg)
+   needs whole rows of texels in that buffer: its slot grows to them. */
+static void pad_image_slots(rt_exec *x)
+{
+    for (int i = 0; i < x->nb; i++) {
+        const cg_kernel *k = &x->kern[i];
+        if (!k->aimg_arg) continue;
+        int r = x->mp.root[k->args[k->aimg_arg - 1]], s = x->mp.slot[r];
+        int64_t need = image_rows(x, r) * CG_AIMAGE_W * 16;
+        if (s >= 0 && x->mp.slot_bytes[s] < need) {
+            x->mp.peak_bytes += need - x->mp.slot_bytes[s];
+            x->mp.slot_bytes[s] = need;
+        }
+    }
+}
+
+/* The images of pad_image_slots, made over the slots once: a slot holds
+   the same activations on every run. */
+static int make_activation_images(rt_exec *x, dn_err *e)
+{
+    x->aimg = calloc((size_t)x->nb + 1, sizeof *x->aimg);
+    if (!x->aimg) abort();
+    for (int i = 0; i < x->nb; i++) {
+        const cg_kernel *k = &x->kern[i];
+        if (!k->aimg_arg) continue;
+        int v = k->args[k->aimg_arg - 1], r = x->mp.root[v], s = x->mp.slot[r];
+        if (s < 0 || x->g->val[r].kind == IR_VAL_CONST)
+            return dn_errf(e, "block %d: '%s' is read as an image but has no activation buffer",
+                           x->b[i].id, x->g->val[v].name);
+        size_t rows = (size_t)image_rows(x, r);
+        x->aimg_copy = image_copy(rt_cl_device(x->c));
+        x->aimg[i] = x->aimg_copy ? rt_cl_image2d_new(x->c, CG_AIMAGE_W, rows, e)
+                                  : rt_cl_image2d_over(x->c, x->bufs[s], CG_AIMAGE_W, rows, e);
+        if (!x->aimg[i]) return dn_errpre(e, "block %d, '%s': ", x->b[i].id, x->g->val[v].name);
+        x->st.image_activations++;
+        x->st.image_copies += x->aimg_copy;
+    }
+    return 0;
 }
 
 rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb, dn_err *e)
@@ -285,6 +353,7 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
             rt_exec_free(x);
             return NULL;
         }
+        x->st.image_weights += x->kern[i].pack_image > 0;
         if (x->kern[i].pack_arg && upload_packed(x, &x->kern[i], e)) {
             rt_exec_free(x);
             return NULL;
@@ -302,6 +371,7 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
         rt_exec_free(x);
         return NULL;
     }
+    pad_image_slots(x);
     x->bufs = calloc((size_t)x->mp.nslot + 1, sizeof *x->bufs);
     if (!x->bufs) abort();
     for (int s = 0; s < x->mp.nslot; s++)
@@ -321,6 +391,10 @@ rt_exec *rt_exec_new(rt_cl_ctx *c, const ir_graph *g, const cg_block *b, int nb,
                 return NULL;
             }
         }
+    if (make_activation_images(x, e)) {
+        rt_exec_free(x);
+        return NULL;
+    }
     x->st.peak_bytes = x->mp.peak_bytes;
     x->st.unplanned_bytes = x->mp.unplanned_bytes;
     x->st.prepare_ms = now_ms() - t0;
@@ -359,14 +433,18 @@ int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err 
         const cg_kernel *k = &x->kern[i];
         rt_cl_arg args[k->nargs > 0 ? k->nargs : 1];
         for (int a = 0; a < k->nargs; a++) {
-            rt_cl_buf *b = a != k->pack_arg - 1 ? buf_of(x, k->args[a])
-                           : k->pack_image      ? x->packimg[k->args[a]]
-                                                : x->packed[k->args[a]];
+            rt_cl_buf *b = a == k->aimg_arg - 1   ? x->aimg[i]
+                           : a != k->pack_arg - 1 ? buf_of(x, k->args[a])
+                           : k->pack_image        ? x->packimg[k->args[a]]
+                                                  : x->packed[k->args[a]];
             if (!b)
                 return dn_errf(e, "block %d: no buffer for '%s'", x->b[i].id,
                                g->val[k->args[a]].name);
             args[a] = rt_cl_arg_buf(b);
         }
+        if (k->aimg_arg && x->aimg_copy &&
+            rt_cl_copy_to_image(x->c, buf_of(x, k->args[k->aimg_arg - 1]), x->aimg[i], e))
+            return dn_errpre(e, "block %d: ", x->b[i].id);
         if (rt_cl_launch(x->c, x->kh[i], args, k->nargs, k->dims, k->global,
                          k->has_local ? k->local : NULL, NULL, e)) {
             char nodes[600];

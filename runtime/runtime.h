@@ -67,6 +67,10 @@ typedef struct rt_cl_device_info {
     int64_t max_wg_size;                      /* work-items per work-group */
     int image_support;
     int64_t image2d_max_w, image2d_max_h;
+    /* cl_khr_image2d_from_buffer: an image2d_t can be made over a buffer,
+       its row pitch a multiple of image_pitch_align texels */
+    int image_from_buffer;
+    int64_t image_pitch_align;
     int is_pocl; /* the platform is PoCL (the default's first choice) */
 } rt_cl_device_info;
 
@@ -120,6 +124,14 @@ rt_cl_kernel *rt_cl_kernel_get(rt_cl_ctx *c, rt_cl_program *p, const char *name,
 rt_cl_buf *rt_cl_buf_new(rt_cl_ctx *c, size_t bytes, dn_err *e);
 /* An image2d_t of float RGBA texels (4 floats each), width x height texels. */
 rt_cl_buf *rt_cl_image2d_new(rt_cl_ctx *c, size_t width, size_t height, dn_err *e);
+/* An image2d_t of RGBA float texels made over buffer b, no copy
+   (cl_khr_image2d_from_buffer): texel (x, y) is floats 4 (y width + x)
+   .. + 3 of b, which must hold width x height texels.  Release it before
+   b. */
+rt_cl_buf *rt_cl_image2d_over(rt_cl_ctx *c, rt_cl_buf *b, size_t width, size_t height, dn_err *e);
+/* Copies buffer b's first width x height texels into image img (enqueued):
+   what an image over b would show, for a device that cannot make one. */
+int rt_cl_copy_to_image(rt_cl_ctx *c, rt_cl_buf *b, rt_cl_buf *img, dn_err *e);
 void rt_cl_buf_free(rt_cl_buf *b); /* NULL is fine */
 size_t rt_cl_buf_bytes(const rt_cl_buf *b);
 /* Blocking copies.  Buffers: the tensor's bytes at offset 0 (must fit).
@@ -290,6 +302,10 @@ typedef struct rt_exec_stats {
     double prepare_ms;       /* emit + build (or cache load) + upload */
     double ms;               /* wall time of the last rt_exec_run */
     double host_ms;          /* of which host blocks (incl. copies) */
+    /* 2.5-D memory (docs/layout.md §4): kernels reading constant weights
+       from an image2d_t, and activations (aimg_copy: images that are
+       copies, DNNF_IMAGE_COPY, not made over the buffer) */
+    int image_weights, image_activations, image_copies;
 } rt_exec_stats;
 
 /* One block as executed: what it is and, for host blocks, why. */

@@ -15,7 +15,12 @@
    With BIW > 0 the packed panels are an image2d_t (DNNF_IMAGES=1,
    docs/gpu.md): texel t holds floats 4t .. 4t + 3 of the packed order, at
    (t % BIW, t / BIW), read through the texture cache with read_imagef.
-   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} MFAST=${MFAST} */
+   With AVEC, A is a plain read contiguous along k at a multiple of 4
+   (K % 4 == 0): four floats of a row at a time, vload4 from the buffer
+   or, with AIW > 0, one RGBA texel of an image2d_t made over A's buffer
+   (cl_khr_image2d_from_buffer: no copy; texel t = floats 4t .. 4t + 3 at
+   (t % AIW, t / AIW); docs/layout.md, "2.5-D memory").
+   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} MFAST=${MFAST} AVEC=${AVEC} AIW=${AIMAGE} */
 #define W ${W}
 #define TM ${TM}
 #define TN ${TN}
@@ -28,6 +33,8 @@
 #define NB ((BN * BK + NT - 1) / NT)      /* B elements */
 #define NB4 ((BN * BK / 4 + NT - 1) / NT) /* packed B: float4s */
 #define BIW ${BIMAGE} /* > 0: packed B in an image2d_t this many texels wide */
+#define AIW ${AIMAGE} /* > 0: A in an image2d_t over its buffer, this many texels wide */
+#define NA4 ((BM * BK / 4 + NT - 1) / NT) /* A: float4s (AVEC) */
 __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
 {
     const int t_ = get_local_id(1) * W + get_local_id(0);
@@ -40,7 +47,7 @@ __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
     const int tn0 = get_group_id(0) * BN, tm0 = get_group_id(1) * BM;
 #endif
     const int bz = get_group_id(2);
-#if BIW
+#if BIW || AIW
     const sampler_t smp_ = CLK_NORMALIZED_COORDS_FALSE | CLK_ADDRESS_NONE | CLK_FILTER_NEAREST;
 #endif
 ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast stores */
@@ -52,7 +59,11 @@ ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast sto
     /* Software pipeline: the loads of K-tile k0 are issued into registers,
        the previous tile is multiplied from local memory while they are in
        flight, then they are stored to local memory for the next trip. */
+#if ${AVEC}
+    float4 pa_[NA4];
+#else
     float pa_[NA];
+#endif
 #if ${BPACKED}
     float4 pb_[NB4];
 #else
@@ -60,6 +71,21 @@ ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast sto
 #endif
     for (int k0 = 0; k0 < ${K} + BK; k0 += BK) {
         if (k0 < ${K}) {
+#if ${AVEC}
+#pragma unroll
+            for (int i_ = 0; i_ < NA4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NA4 * NT > BM * BK / 4 && e_ >= BM * BK / 4) break;
+                const int m = min(tm0 + e_ / (BK / 4), ${M} - 1), k = k0 + e_ % (BK / 4) * 4;
+                const int ao_ = ${AOFFSET}; /* A's offset at (m, k), a multiple of 4 */
+#if AIW
+                pa_[i_] = k < ${K} ? read_imagef(a${AARG}, smp_, (int2)(ao_ / 4 % AIW, ao_ / 4 / AIW))
+                                  : (float4)0.0f;
+#else
+                pa_[i_] = k < ${K} ? vload4(0, a${AARG} + ao_) : (float4)0.0f;
+#endif
+            }
+#else
 #pragma unroll
             for (int i_ = 0; i_ < NA; i_++) {
                 const int e_ = t_ + NT * i_;
@@ -73,6 +99,7 @@ ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast sto
                 const int m0 = tm0 + row_, r = 0, k = min(k0 + kk_, ${K} - 1);
 ${ALOAD}                pa_[i_] = k0 + kk_ < ${K} ? a_ : 0.0f;
             }
+#endif
 #if ${BPACKED}
             /* packed panels P[((n / 16) * K + k) * 16 + n % 16]: the tile's
                rows of a panel (or of the half panel that BN = 8 covers) are
@@ -125,6 +152,18 @@ ${BLOAD}                pb_[i_] = k0 + kk_ < ${K} ? b_ : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         if (k0 < ${K}) {
+#if ${AVEC}
+#pragma unroll
+            for (int i_ = 0; i_ < NA4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NA4 * NT > BM * BK / 4 && e_ >= BM * BK / 4) break;
+                const int row_ = e_ / (BK / 4), kk_ = e_ % (BK / 4) * 4;
+                As[kk_][row_] = pa_[i_].s0;
+                As[kk_ + 1][row_] = pa_[i_].s1;
+                As[kk_ + 2][row_] = pa_[i_].s2;
+                As[kk_ + 3][row_] = pa_[i_].s3;
+            }
+#else
 #pragma unroll
             for (int i_ = 0; i_ < NA; i_++) {
                 const int e_ = t_ + NT * i_;
@@ -135,6 +174,7 @@ ${BLOAD}                pb_[i_] = k0 + kk_ < ${K} ? b_ : 0.0f;
                 As[e_ / BM][e_ % BM] = pa_[i_];
 #endif
             }
+#endif
 #if ${BPACKED}
 #pragma unroll
             for (int i_ = 0; i_ < NB4; i_++) {

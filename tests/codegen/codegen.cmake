@@ -96,6 +96,13 @@ function(dnnf_codegen_setup)
                    ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph)
   set_tests_properties(codegen_gpu_gpu_tiles_small PROPERTIES LABELS unit
                        ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_TILE=8,2,1,16")
+  # A operands read four floats at a time (DNNF_GPU_AVEC=1, docs/gpu.md)
+  add_test(NAME codegen_gpu_avec
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu.sh $<TARGET_FILE:dnnf>
+                   ${CMAKE_SOURCE_DIR}/tests/codegen/gpu_tiles.graph
+                   ${CMAKE_BINARY_DIR}/gpu-codegen/avec "AVEC=1 AIW=0")
+  set_tests_properties(codegen_gpu_avec PROPERTIES LABELS unit
+                       ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_AVEC=1")
   # constant weights in an image2d_t (DNNF_IMAGES=1, docs/gpu.md): the
   # table's tiles and the small ones (half-panel texel reads)
   add_test(NAME codegen_gpu_images
@@ -109,6 +116,15 @@ function(dnnf_codegen_setup)
                    ${CMAKE_BINARY_DIR}/gpu-codegen/images_small)
   set_tests_properties(codegen_gpu_images_small PROPERTIES LABELS unit
                        ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_GPU_TILE=8,2,1,16")
+  # a transformer's products reading their activations through image2d_t
+  # (docs/layout.md §4): the QKV, attention and MLP products of distilbert
+  if(EXISTS ${models}/distilbert.onnx)
+    add_test(NAME model_gpu_images_distilbert
+             COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_gpu_images.sh $<TARGET_FILE:dnnf>
+                     ${models}/distilbert.onnx ${CMAKE_BINARY_DIR}/gpu-codegen/images_distilbert)
+    set_tests_properties(model_gpu_images_distilbert PROPERTIES LABELS model TIMEOUT 900
+                         ENVIRONMENT DNNF_CACHE_DIR=${cache})
+  endif()
   foreach(m squeezenet1_1 distilbert)
     if(EXISTS ${models}/${m}.onnx)
       add_test(NAME model_gpu_${m}
