@@ -347,7 +347,7 @@ typedef struct cg_device {
 } cg_device;
 
 /* Width in texels of the image2d_t made over an activation's buffer
-   (cg_kernel.aimg_arg): a power of two, so the texel coordinates are a
+   (cg_kernel.img_arg): a power of two, so the texel coordinates are a
    mask and a shift; with the 8192 rows every image device has, it holds
    134M floats. */
 #define CG_AIMAGE_W 4096
@@ -378,12 +378,13 @@ typedef struct cg_kernel {
        4t .. 4t + 3 at (t % pack_image, t / pack_image)), as many rows as
        they need; 0: a buffer (docs/gpu.md, "Weights in image2d_t"). */
     int64_t pack_image;
-    /* > 0: argument aimg_arg - 1, an activation, is declared image2d_t;
-       the executor binds an image of RGBA float texels made over the
-       buffer that holds it, CG_AIMAGE_W texels wide (texel t = floats
-       4t .. 4t + 3 at (t % CG_AIMAGE_W, t / CG_AIMAGE_W)), with the buffer
-       padded to whole rows.  No copy: the producer writes the buffer. */
-    int aimg_arg;
+    /* Activations read through an image2d_t (a product's A and B): > 0,
+       argument img_arg[i] - 1 is declared image2d_t, and the executor
+       binds an image of RGBA float texels made over the buffer that holds
+       it, CG_AIMAGE_W texels wide (texel t = floats 4t .. 4t + 3 at
+       (t % CG_AIMAGE_W, t / CG_AIMAGE_W)), with the buffer padded to whole
+       rows.  No copy: the producer writes the buffer. */
+    int img_arg[2];
 } cg_kernel;
 
 /* The kernel of block b.  Returns 1 with *k filled; 0 when no template

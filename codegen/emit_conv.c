@@ -221,9 +221,17 @@ static int emit_conv_gemm(const ir_graph *g, const cg_block *b, const ir_node *C
             k->global[1] = (size_t)((OC + 15) / 16);
             k->global[2] = (size_t)B;
         }
+        /* a pointwise Conv's input, A(m, k) = X[bz][k][m], is contiguous
+           along the pixels m: four at a time (AVEC 2), or through an image */
+        cg_mm_vec va = {0};
+        if (d->gpu && pointwise) {
+            const char *nm[] = {"bz", "k", "m"};
+            cg_mm_vec_operand(&x, a, d, xv, &xm, nm, 1, K, 2, P, &va);
+        }
         if (d->gpu) /* GPU tiles (emit_matmul.c): fills the source and the launch */
             cg_matmul_gpu_finish(k, &x, d,
                                  &(cg_mm_gpu){.M = P,
+                                              .a = va,
                                               .N = OC,
                                               .K = K,
                                               .batch = B,

@@ -158,6 +158,24 @@ int cg_emit_matmul(const ir_graph *g, const cg_block *b, const cg_device *d, cg_
    (clamped) and k, and bload declares `float b_`; with bpacked, B is
    argument barg in packed panels and bload is not used; ebody and stores
    see m, n, bz and `acc`. */
+/* How a product's tile may load an operand four floats at a time
+   (templates/matmul_gpu.cl, AVEC and BVEC): mode 1 along k, 2 along m
+   (A) or n (B), 0 not at all; the operand is argument arg, read from
+   memory at offset off (text over the template's names), contiguous from
+   a multiple of 4 along that dim, whose extent is a multiple of 4.
+   image: through an image2d_t made over its buffer (cg_kernel.img_arg). */
+typedef struct cg_mm_vec {
+    int mode, image, arg;
+    char off[1024];
+} cg_mm_vec;
+/* Fills o for operand v read at map m (nvar == nnames variables named
+   names; kvar and ovar are k's and the other dim's, kext and oext their
+   extents): only with DNNF_IMAGES=1 (then as an image where the device
+   makes images over buffers, d->image_from_buffer) or DNNF_GPU_AVEC=1. */
+void cg_mm_vec_operand(const ex_ctx *x, dn_arena *a, const cg_device *d, int v, const cg_map *m,
+                       const char *const *names, int kvar, int64_t kext, int ovar, int64_t oext,
+                       cg_mm_vec *o);
+
 typedef struct cg_mm_gpu {
     int64_t M, N, K, batch;
     const char *batch_index; /* statements naming batch indices from bz */
@@ -166,13 +184,9 @@ typedef struct cg_mm_gpu {
     int barg;           /* with bpacked: B's argument number */
     int akfast, bkfast; /* the operand is contiguous along k in memory */
     int mfast;          /* the output is contiguous along m (conv-gemm) */
-    /* avec: A is argument aarg, read from memory at offset aoffset (text
-       over m, k and the batch names), which is contiguous along k from a
-       multiple of 4, and K % 4 == 0: the tile loads it four floats at a
-       time.  aimage: also in an image2d_t made over A's buffer
-       (cg_kernel.aimg_arg); A's argument appears in no other piece. */
-    int avec, aimage, aarg;
-    const char *aoffset;
+    /* An operand the tile loads four floats at a time (cg_mm_vec_operand):
+       a (b) for A (B), in place of aload (bload). */
+    cg_mm_vec a, b;
     const char *prefix, *family, *note;
 } cg_mm_gpu;
 /* Fills matmul_gpu.cl into k (the tile chosen from d, M, N, K and batch)

@@ -1001,6 +1001,56 @@ static void image_param(cg_sb *s, int arg)
     }
 }
 
+void cg_mm_vec_operand(const ex_ctx *x, dn_arena *a, const cg_device *d, int v, const cg_map *m,
+                       const char *const *names, int kvar, int64_t kext, int ovar, int64_t oext,
+                       cg_mm_vec *o)
+{
+    memset(o, 0, sizeof *o);
+    const ir_value *val = &x->g->val[v];
+    const char *img = getenv("DNNF_IMAGES"), *vec = getenv("DNNF_GPU_AVEC");
+    int images = img && !strcmp(img, "1");
+    if (!images && !(vec && !strcmp(vec, "1"))) return;
+    if (m->nvar != (kvar > ovar ? kvar : ovar) + 1) return;
+    /* through data movement in the block (the Transpose of K in attention
+       scores) to the tensor in memory, as the scalar load goes */
+    cg_map cm = *m;
+    for (int hop = 0; hop < 16 && x->prod[v] >= 0; hop++) {
+        const ir_node *nd = &x->g->node[x->prod[v]];
+        int which = 0; /* which output v is (a Split has several) */
+        for (int q = 0; q < nd->nout; q++)
+            if (nd->out[q] == v) which = q;
+        if ((nd->nout != 1 && strcmp(nd->op, "Split")) || nd->nin > 16 ||
+            !strcmp(nd->op, "Concat") || !strcmp(nd->op, "Pad") || !strcmp(nd->op, "Gather"))
+            return;
+        dn_tensor tin[16];
+        const dn_tensor *pin[16];
+        for (int q = 0; q < nd->nin; q++)
+            pin[q] = ir_input_tensor(x->g, nd, q, &tin[q]) ? &tin[q] : NULL;
+        cg_map nm, next;
+        dn_err e;
+        if (cg_map_node(a, nd, pin, nd->nin, which, &nm, &e) ||
+            cg_map_compose(a, &cm, &nm, &next, &e))
+            return; /* computes: not a plain read */
+        cm = next;
+        v = nd->in[0];
+    }
+    val = &x->g->val[v];
+    if (x->prod[v] >= 0 || x->argof[v] < 0 || val->dtype != DN_F32 || cm.nvar != m->nvar ||
+        cm.nguard)
+        return;
+    const cg_expr *off = cg_map_offset(a, &cm);
+    if (kext % 4 == 0 && cg_expr_lanes(off, kvar, 4) == CG_LANES_ALIGNED)
+        o->mode = 1;
+    else if (oext % 4 == 0 && cg_expr_lanes(off, ovar, 4) == CG_LANES_ALIGNED)
+        o->mode = 2;
+    else
+        return;
+    cg_print_cl(off, names, cm.nvar, o->off, sizeof o->off);
+    o->arg = x->argof[v];
+    o->image = d->image_from_buffer && images && val->kind != IR_VAL_CONST &&
+               dn_shape_numel(&val->shape) / 4 <= (int64_t)CG_AIMAGE_W * 8192;
+}
+
 /* Does text s name argument arg (a12, not a1 or a123)? */
 static int mentions_arg(const char *s, int arg)
 {
@@ -1029,16 +1079,26 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
     /* at most 4 rows and a constant B: stream B's panels (matmul_gpu_gemv.cl) */
     int gemv = p->bpacked && p->M <= 4 && !getenv("DNNF_GPU_NO_GEMV");
     k->pack_image = p->bpacked && !gemv ? image_width(p->K, p->N) : 0;
-    /* A as an image only where nothing else in the kernel reads its
-       argument as a buffer (a residual Add of A in the epilogue would) */
-    int aimage = p->avec && p->aimage && !gemv && !mentions_arg(p->ebody, p->aarg) &&
-                 !mentions_arg(p->stores, p->aarg) && !mentions_arg(p->bload, p->aarg) &&
-                 !(p->bpacked && p->barg == p->aarg);
-    k->aimg_arg = aimage ? p->aarg + 1 : 0;
-    char sI[24], sAI[24], sAA[16];
+    /* an operand as an image only where nothing else in the kernel reads
+       its argument as a buffer (a residual Add of A in the epilogue would) */
+    const cg_mm_vec *va = &p->a, *vb = &p->b;
+    int aimage = va->mode && va->image && !gemv && !mentions_arg(p->ebody, va->arg) &&
+                 !mentions_arg(p->stores, va->arg) &&
+                 !(vb->mode ? vb->arg == va->arg : mentions_arg(p->bload, va->arg)) &&
+                 !(p->bpacked && p->barg == va->arg);
+    int bimage = vb->mode && vb->image && !gemv && !mentions_arg(p->ebody, vb->arg) &&
+                 !mentions_arg(p->stores, vb->arg) &&
+                 !(va->mode ? va->arg == vb->arg : mentions_arg(p->aload, vb->arg));
+    k->img_arg[0] = aimage ? va->arg + 1 : 0;
+    k->img_arg[1] = bimage ? vb->arg + 1 : 0;
+    char sI[24], sAI[24], sAA[16], sBI[24], sBA[16], sAV[8], sBV[8];
     snprintf(sI, sizeof sI, "%lld", (long long)k->pack_image);
     snprintf(sAI, sizeof sAI, "%d", aimage ? CG_AIMAGE_W : 0);
-    snprintf(sAA, sizeof sAA, "%d", p->avec ? p->aarg : -1);
+    snprintf(sBI, sizeof sBI, "%d", bimage ? CG_AIMAGE_W : 0);
+    snprintf(sAA, sizeof sAA, "%d", va->mode ? va->arg : -1);
+    snprintf(sBA, sizeof sBA, "%d", vb->mode ? vb->arg : -1);
+    snprintf(sAV, sizeof sAV, "%d", gemv ? 0 : va->mode);
+    snprintf(sBV, sizeof sBV, "%d", gemv || p->bpacked ? 0 : vb->mode);
     cg_sb params = {0}, nparams = {0};
     ex_params(x, &params, 0);
     ex_params(x, &nparams, 1);
@@ -1046,14 +1106,16 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
         image_param(&params, p->barg);
         image_param(&nparams, p->barg);
     }
-    if (aimage) {
-        image_param(&params, p->aarg);
-        image_param(&nparams, p->aarg);
-    }
+    for (int q = 0; q < 2; q++)
+        if (k->img_arg[q]) {
+            image_param(&params, k->img_arg[q] - 1);
+            image_param(&nparams, k->img_arg[q] - 1);
+        }
     const char *keys[] = {"COMMENT", "NAME",   "PARAMS",  "M",      "N",       "K",     "TM",
                           "TN",      "MFAST",  "AKFAST",  "BKFAST", "BPACKED", "BATCH", "ALOAD",
                           "BLOAD",   "BARG",   "EBODY",   "STORES", "W",       "BK",    "BIMAGE",
-                          "AVEC",    "AIMAGE", "AOFFSET", "AARG"};
+                          "AVEC",    "AIMAGE", "AOFFSET", "AARG",   "BVEC",    "BVIMAGE", "BOFFSET",
+                          "BVARG"};
     const char *vals[] = {"",
                           "KERNEL",
                           params.s,
@@ -1075,12 +1137,16 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
                           sW,
                           sBK,
                           sI,
-                          p->avec ? "1" : "0",
+                          sAV,
                           sAI,
-                          p->avec ? p->aoffset : "0",
-                          sAA};
+                          va->mode ? va->off : "0",
+                          sAA,
+                          sBV,
+                          sBI,
+                          vb->mode ? vb->off : "0",
+                          sBA};
     ex_finish_kernel(k, x, gemv ? "matmul_gpu_gemv" : "matmul_gpu", p->prefix, p->family, p->note,
-                     keys, vals, 25, params.s, nparams.s);
+                     keys, vals, 29, params.s, nparams.s);
     cg_sb_free(&params);
     cg_sb_free(&nparams);
     k->flops = 2.0 * (double)p->batch * (double)p->M * (double)p->N * (double)p->K;
@@ -1167,32 +1233,18 @@ static void emit_matmul_gpu(cg_kernel *k, ex_ctx *x, dn_arena *a, const cg_devic
             &bl,
             "            float b_;\n            {\n%s                b_ = %s;\n            }\n",
             in->bbody, in->bexpr);
-    /* A read straight from memory, contiguous along k from a multiple of
-       4 (cg_expr_lanes over k, the map's last variable): with 2.5-D memory
-       on (DNNF_IMAGES=1), through an image2d_t on a device that makes
-       images over buffers, else four floats at a time with vload4.
-       DNNF_GPU_AVEC=1 asks for the vload4 form alone.  Both wait for GPU
-       timings before they become the default (docs/layout.md §4). */
-    char aoff[2048] = "";
-    int avec = 0, aimage = 0;
-    const ir_value *av = &x->g->val[in->av];
-    const char *img = getenv("DNNF_IMAGES"), *vec = getenv("DNNF_GPU_AVEC");
-    int images = img && !strcmp(img, "1");
-    if (x->prod[in->av] < 0 && x->argof[in->av] >= 0 && in->K % 4 == 0 && av->dtype == DN_F32 &&
-        in->ma->nvar == in->nb + 2 && (images || (vec && !strcmp(vec, "1")))) {
-        const cg_expr *off = cg_map_offset(a, in->ma);
-        if (cg_expr_lanes(off, in->nb + 1, 4) == CG_LANES_ALIGNED) {
-            const char *nm[DN_MAX_RANK + 2];
-            for (int i = 0; i < in->nb; i++)
-                nm[i] = x->names[i];
-            nm[in->nb] = "m", nm[in->nb + 1] = "k";
-            cg_print_cl(off, nm, in->nb + 2, aoff, sizeof aoff);
-            avec = 1;
-            int64_t texels = dn_shape_numel(&av->shape) / 4;
-            aimage = d->image_from_buffer && images && av->kind != IR_VAL_CONST &&
-                     texels <= (int64_t)CG_AIMAGE_W * 8192;
-        }
-    }
+    /* operands read straight from memory, four floats at a time where
+       their layout allows (2.5-D memory, docs/layout.md §4) */
+    const char *nm[DN_MAX_RANK + 2];
+    for (int i = 0; i < in->nb; i++)
+        nm[i] = x->names[i];
+    cg_mm_vec va, vb;
+    nm[in->nb] = "m", nm[in->nb + 1] = "k";
+    cg_mm_vec_operand(x, a, d, in->av, in->ma, nm, in->nb + 1, in->K, in->nb, in->M, &va);
+    nm[in->nb] = "k", nm[in->nb + 1] = "n";
+    memset(&vb, 0, sizeof vb);
+    if (!in->packed)
+        cg_mm_vec_operand(x, a, d, in->bv, in->mb, nm, in->nb, in->K, in->nb + 1, in->N, &vb);
     cg_mm_gpu p = {.M = in->M,
                    .N = in->N,
                    .K = in->K,
@@ -1210,10 +1262,8 @@ static void emit_matmul_gpu(cg_kernel *k, ex_ctx *x, dn_arena *a, const cg_devic
                       chose, layout/apply.c) is contiguous along m: put
                       neighbouring work-items there, so stores coalesce */
                    .mfast = in->M > 1 && in->N > 1 && ex_stores_contiguous_along(x->b, in->N),
-                   .avec = avec,
-                   .aimage = aimage,
-                   .aarg = avec ? x->argof[in->av] : -1,
-                   .aoffset = aoff,
+                   .a = va,
+                   .b = vb,
                    .prefix = "mm",
                    .family = "matmul",
                    .note = " (GPU tiles)"};

@@ -29,7 +29,7 @@ struct rt_exec {
     rt_cl_buf **param;   /* per constant value used by a kernel */
     rt_cl_buf **packed;  /* per constant value read in packed panels (cg_kernel.pack_arg) */
     rt_cl_buf **packimg; /* the same panels in an image2d_t (cg_kernel.pack_image) */
-    rt_cl_buf **aimg;    /* per block: an activation's image2d_t over its slot (aimg_arg) */
+    rt_cl_buf **aimg;    /* per block, 2 each: activations' image2d_t over their slots (img_arg) */
     int aimg_copy;       /* DNNF_IMAGE_COPY: those images are copies, refreshed per launch */
     cg_kernel *kern;     /* per block (zeroed for views and host blocks) */
     rt_cl_kernel **kh;
@@ -106,7 +106,7 @@ void rt_exec_free(rt_exec *x)
 {
     if (!x) return;
     if (x->aimg) /* before the buffers they are made over */
-        for (int i = 0; i < x->nb; i++)
+        for (int i = 0; i < 2 * x->nb; i++)
             rt_cl_buf_free(x->aimg[i]);
     free(x->aimg);
     if (x->bufs)
@@ -226,43 +226,46 @@ static int64_t image_rows(const rt_exec *x, int r)
     return (texels + CG_AIMAGE_W - 1) / CG_AIMAGE_W;
 }
 
-/* An activation read as an image2d_t over its buffer (cg_kernel.aimg_arg)
+/* An activation read as an image2d_t over its buffer (cg_kernel.img_arg)
    needs whole rows of texels in that buffer: its slot grows to them. */
 static void pad_image_slots(rt_exec *x)
 {
-    for (int i = 0; i < x->nb; i++) {
-        const cg_kernel *k = &x->kern[i];
-        if (!k->aimg_arg) continue;
-        int r = x->mp.root[k->args[k->aimg_arg - 1]], s = x->mp.slot[r];
-        int64_t need = image_rows(x, r) * CG_AIMAGE_W * 16;
-        if (s >= 0 && x->mp.slot_bytes[s] < need) {
-            x->mp.peak_bytes += need - x->mp.slot_bytes[s];
-            x->mp.slot_bytes[s] = need;
+    for (int i = 0; i < x->nb; i++)
+        for (int j = 0; j < 2; j++) {
+            const cg_kernel *k = &x->kern[i];
+            if (!k->img_arg[j]) continue;
+            int r = x->mp.root[k->args[k->img_arg[j] - 1]], s = x->mp.slot[r];
+            int64_t need = image_rows(x, r) * CG_AIMAGE_W * 16;
+            if (s >= 0 && x->mp.slot_bytes[s] < need) {
+                x->mp.peak_bytes += need - x->mp.slot_bytes[s];
+                x->mp.slot_bytes[s] = need;
+            }
         }
-    }
 }
 
 /* The images of pad_image_slots, made over the slots once: a slot holds
    the same activations on every run. */
 static int make_activation_images(rt_exec *x, dn_err *e)
 {
-    x->aimg = calloc((size_t)x->nb + 1, sizeof *x->aimg);
+    x->aimg = calloc(2 * (size_t)x->nb + 1, sizeof *x->aimg);
     if (!x->aimg) abort();
-    for (int i = 0; i < x->nb; i++) {
-        const cg_kernel *k = &x->kern[i];
-        if (!k->aimg_arg) continue;
-        int v = k->args[k->aimg_arg - 1], r = x->mp.root[v], s = x->mp.slot[r];
-        if (s < 0 || x->g->val[r].kind == IR_VAL_CONST)
-            return dn_errf(e, "block %d: '%s' is read as an image but has no activation buffer",
-                           x->b[i].id, x->g->val[v].name);
-        size_t rows = (size_t)image_rows(x, r);
-        x->aimg_copy = image_copy(rt_cl_device(x->c));
-        x->aimg[i] = x->aimg_copy ? rt_cl_image2d_new(x->c, CG_AIMAGE_W, rows, e)
-                                  : rt_cl_image2d_over(x->c, x->bufs[s], CG_AIMAGE_W, rows, e);
-        if (!x->aimg[i]) return dn_errpre(e, "block %d, '%s': ", x->b[i].id, x->g->val[v].name);
-        x->st.image_activations++;
-        x->st.image_copies += x->aimg_copy;
-    }
+    x->aimg_copy = image_copy(rt_cl_device(x->c));
+    for (int i = 0; i < x->nb; i++)
+        for (int j = 0; j < 2; j++) {
+            const cg_kernel *k = &x->kern[i];
+            if (!k->img_arg[j]) continue;
+            int v = k->args[k->img_arg[j] - 1], r = x->mp.root[v], s = x->mp.slot[r];
+            if (s < 0 || x->g->val[r].kind == IR_VAL_CONST)
+                return dn_errf(e, "block %d: '%s' is read as an image but has no activation buffer",
+                               x->b[i].id, x->g->val[v].name);
+            size_t rows = (size_t)image_rows(x, r);
+            rt_cl_buf **im = &x->aimg[2 * i + j];
+            *im = x->aimg_copy ? rt_cl_image2d_new(x->c, CG_AIMAGE_W, rows, e)
+                               : rt_cl_image2d_over(x->c, x->bufs[s], CG_AIMAGE_W, rows, e);
+            if (!*im) return dn_errpre(e, "block %d, '%s': ", x->b[i].id, x->g->val[v].name);
+            x->st.image_activations++;
+            x->st.image_copies += x->aimg_copy;
+        }
     return 0;
 }
 
@@ -433,8 +436,9 @@ int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err 
         const cg_kernel *k = &x->kern[i];
         rt_cl_arg args[k->nargs > 0 ? k->nargs : 1];
         for (int a = 0; a < k->nargs; a++) {
-            rt_cl_buf *b = a == k->aimg_arg - 1   ? x->aimg[i]
-                           : a != k->pack_arg - 1 ? buf_of(x, k->args[a])
+            rt_cl_buf *b = a == k->img_arg[0] - 1 ? x->aimg[2 * i]
+                           : a == k->img_arg[1] - 1 ? x->aimg[2 * i + 1]
+                           : a != k->pack_arg - 1   ? buf_of(x, k->args[a])
                            : k->pack_image        ? x->packimg[k->args[a]]
                                                   : x->packed[k->args[a]];
             if (!b)
@@ -442,9 +446,10 @@ int rt_exec_run(rt_exec *x, const dn_tensor *inputs, dn_tensor *outputs, dn_err 
                                g->val[k->args[a]].name);
             args[a] = rt_cl_arg_buf(b);
         }
-        if (k->aimg_arg && x->aimg_copy &&
-            rt_cl_copy_to_image(x->c, buf_of(x, k->args[k->aimg_arg - 1]), x->aimg[i], e))
-            return dn_errpre(e, "block %d: ", x->b[i].id);
+        for (int j = 0; j < 2 && x->aimg_copy; j++)
+            if (k->img_arg[j] &&
+                rt_cl_copy_to_image(x->c, buf_of(x, k->args[k->img_arg[j] - 1]), x->aimg[2 * i + j], e))
+                return dn_errpre(e, "block %d: ", x->b[i].id);
         if (rt_cl_launch(x->c, x->kh[i], args, k->nargs, k->dims, k->global,
                          k->has_local ? k->local : NULL, NULL, e)) {
             char nodes[600];

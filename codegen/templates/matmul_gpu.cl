@@ -15,12 +15,15 @@
    With BIW > 0 the packed panels are an image2d_t (DNNF_IMAGES=1,
    docs/gpu.md): texel t holds floats 4t .. 4t + 3 of the packed order, at
    (t % BIW, t / BIW), read through the texture cache with read_imagef.
-   With AVEC, A is a plain read contiguous along k at a multiple of 4
-   (K % 4 == 0): four floats of a row at a time, vload4 from the buffer
-   or, with AIW > 0, one RGBA texel of an image2d_t made over A's buffer
-   (cl_khr_image2d_from_buffer: no copy; texel t = floats 4t .. 4t + 3 at
-   (t % AIW, t / AIW); docs/layout.md, "2.5-D memory").
-   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} MFAST=${MFAST} AVEC=${AVEC} AIW=${AIMAGE} */
+   With AVEC (BVEC), operand A (B) is a plain read, contiguous from a
+   multiple of 4 along k (AVEC 1, BVEC 1) or along m (AVEC 2) or n
+   (BVEC 2), whose extent is a multiple of 4: four floats at a time,
+   vload4 from the buffer or, with AIW (BVIW) > 0, one RGBA texel of an
+   image2d_t made over the operand's buffer (cl_khr_image2d_from_buffer:
+   no copy; texel t = floats 4t .. 4t + 3 at (t % AIW, t / AIW);
+   docs/layout.md, "2.5-D memory").
+   M=${M} N=${N} K=${K} W=${W} TM=${TM} TN=${TN} BK=${BK} MFAST=${MFAST}
+   AVEC=${AVEC} AIW=${AIMAGE} BVEC=${BVEC} BVIW=${BVIMAGE} */
 #define W ${W}
 #define TM ${TM}
 #define TN ${TN}
@@ -34,6 +37,7 @@
 #define NB4 ((BN * BK / 4 + NT - 1) / NT) /* packed B: float4s */
 #define BIW ${BIMAGE} /* > 0: packed B in an image2d_t this many texels wide */
 #define AIW ${AIMAGE} /* > 0: A in an image2d_t over its buffer, this many texels wide */
+#define BVIW ${BVIMAGE} /* > 0: B, an activation, likewise */
 #define NA4 ((BM * BK / 4 + NT - 1) / NT) /* A: float4s (AVEC) */
 __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
 {
@@ -47,7 +51,7 @@ __kernel __attribute__((reqd_work_group_size(W, W, 1))) void ${NAME}(${PARAMS})
     const int tn0 = get_group_id(0) * BN, tm0 = get_group_id(1) * BM;
 #endif
     const int bz = get_group_id(2);
-#if BIW || AIW
+#if BIW || AIW || BVIW
     const sampler_t smp_ = CLK_NORMALIZED_COORDS_FALSE | CLK_ADDRESS_NONE | CLK_FILTER_NEAREST;
 #endif
 ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast stores */
@@ -64,7 +68,7 @@ ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast sto
 #else
     float pa_[NA];
 #endif
-#if ${BPACKED}
+#if ${BPACKED} || ${BVEC}
     float4 pb_[NB4];
 #else
     float pb_[NB];
@@ -76,13 +80,19 @@ ${BATCH}    __local float As[BK][BM + 1]; /* +1: no bank conflicts on k-fast sto
             for (int i_ = 0; i_ < NA4; i_++) {
                 const int e_ = t_ + NT * i_;
                 if (NA4 * NT > BM * BK / 4 && e_ >= BM * BK / 4) break;
+#if ${AVEC} == 1 /* A(m, k .. k + 3) */
                 const int m = min(tm0 + e_ / (BK / 4), ${M} - 1), k = k0 + e_ % (BK / 4) * 4;
+                const int in_ = k < ${K};
+#else /* A(m .. m + 3, k) */
+                const int m = tm0 + e_ % (BM / 4) * 4, k = min(k0 + e_ / (BM / 4), ${K} - 1);
+                const int in_ = m < ${M} && k0 + e_ / (BM / 4) < ${K};
+#endif
                 const int ao_ = ${AOFFSET}; /* A's offset at (m, k), a multiple of 4 */
 #if AIW
-                pa_[i_] = k < ${K} ? read_imagef(a${AARG}, smp_, (int2)(ao_ / 4 % AIW, ao_ / 4 / AIW))
-                                  : (float4)0.0f;
+                pa_[i_] = in_ ? read_imagef(a${AARG}, smp_, (int2)(ao_ / 4 % AIW, ao_ / 4 / AIW))
+                              : (float4)0.0f;
 #else
-                pa_[i_] = k < ${K} ? vload4(0, a${AARG} + ao_) : (float4)0.0f;
+                pa_[i_] = in_ ? vload4(0, a${AARG} + ao_) : (float4)0.0f;
 #endif
             }
 #else
@@ -122,6 +132,26 @@ ${ALOAD}                pa_[i_] = k0 + kk_ < ${K} ? a_ : 0.0f;
                               : (float4)0.0f;
 #endif
             }
+#elif ${BVEC}
+#pragma unroll
+            for (int i_ = 0; i_ < NB4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB4 * NT > BN * BK / 4 && e_ >= BN * BK / 4) break;
+#if ${BVEC} == 1 /* B(k .. k + 3, n) */
+                const int n = min(tn0 + e_ / (BK / 4), ${N} - 1), k = k0 + e_ % (BK / 4) * 4;
+                const int in_ = k < ${K};
+#else /* B(k, n .. n + 3) */
+                const int n = tn0 + e_ % (BN / 4) * 4, k = min(k0 + e_ / (BN / 4), ${K} - 1);
+                const int in_ = n < ${N} && k0 + e_ / (BN / 4) < ${K};
+#endif
+                const int bo_ = ${BOFFSET}; /* B's offset at (k, n), a multiple of 4 */
+#if BVIW
+                pb_[i_] = in_ ? read_imagef(a${BVARG}, smp_, (int2)(bo_ / 4 % BVIW, bo_ / 4 / BVIW))
+                              : (float4)0.0f;
+#else
+                pb_[i_] = in_ ? vload4(0, a${BVARG} + bo_) : (float4)0.0f;
+#endif
+            }
 #else
 #pragma unroll
             for (int i_ = 0; i_ < NB; i_++) {
@@ -157,11 +187,19 @@ ${BLOAD}                pb_[i_] = k0 + kk_ < ${K} ? b_ : 0.0f;
             for (int i_ = 0; i_ < NA4; i_++) {
                 const int e_ = t_ + NT * i_;
                 if (NA4 * NT > BM * BK / 4 && e_ >= BM * BK / 4) break;
+#if ${AVEC} == 1
                 const int row_ = e_ / (BK / 4), kk_ = e_ % (BK / 4) * 4;
                 As[kk_][row_] = pa_[i_].s0;
                 As[kk_ + 1][row_] = pa_[i_].s1;
                 As[kk_ + 2][row_] = pa_[i_].s2;
                 As[kk_ + 3][row_] = pa_[i_].s3;
+#else
+                const int kk_ = e_ / (BM / 4), row_ = e_ % (BM / 4) * 4;
+                As[kk_][row_] = pa_[i_].s0;
+                As[kk_][row_ + 1] = pa_[i_].s1;
+                As[kk_][row_ + 2] = pa_[i_].s2;
+                As[kk_][row_ + 3] = pa_[i_].s3;
+#endif
             }
 #else
 #pragma unroll
@@ -182,6 +220,21 @@ ${BLOAD}                pb_[i_] = k0 + kk_ < ${K} ? b_ : 0.0f;
                 if (NB4 * NT > BN * BK / 4 && e_ >= BN * BK / 4) break;
                 const int q_ = e_ % (PW * BK / 4), c_ = e_ / (PW * BK / 4) * PW + q_ % (PW / 4) * 4;
                 vstore4(pb_[i_], 0, &Bs[q_ / (PW / 4)][c_]);
+            }
+#elif ${BVEC}
+#pragma unroll
+            for (int i_ = 0; i_ < NB4; i_++) {
+                const int e_ = t_ + NT * i_;
+                if (NB4 * NT > BN * BK / 4 && e_ >= BN * BK / 4) break;
+#if ${BVEC} == 1
+                const int col_ = e_ / (BK / 4), kk_ = e_ % (BK / 4) * 4;
+                Bs[kk_][col_] = pb_[i_].s0;
+                Bs[kk_ + 1][col_] = pb_[i_].s1;
+                Bs[kk_ + 2][col_] = pb_[i_].s2;
+                Bs[kk_ + 3][col_] = pb_[i_].s3;
+#else
+                vstore4(pb_[i_], 0, &Bs[e_ / (BN / 4)][e_ % (BN / 4) * 4]);
+#endif
             }
 #else
 #pragma unroll

@@ -6,6 +6,9 @@
 set -e
 dnnf=$1
 g=$2
+# a case may set variables for all its runs (# env: NAME=VALUE ...)
+envs=$(sed -n 's/^# env: //p' "$g")
+if [ -n "$envs" ]; then export $envs; fi
 # a case may hold its runs to a tighter tolerance than --check's 1e-3 x max
 tol=$(sed -n 's/^# check-tolerance: //p' "$g")
 check="--check${tol:+ --tolerance $tol}"
@@ -40,11 +43,12 @@ if grep -q "^# expect-source: " "$g"; then
   done || { rm -rf "$dir"; exit 1; }
   rm -rf "$dir"
 fi
-# and text a kernel written for the GPU family must contain
-pat=$(sed -n 's/^# expect-source-gpu: //p' "$g")
-if [ -n "$pat" ]; then
+# and text a kernel written for the GPU family must contain (each line)
+if grep -q "^# expect-source-gpu: " "$g"; then
   dir=$(mktemp -d)
   DNNF_FORCE_GPU_TEMPLATES=1 "$dnnf" codegen "$g" -o "$dir" >/dev/null
-  grep -qF "$pat" "$dir"/*.cl || { echo "no GPU-family kernel contains: $pat"; rm -rf "$dir"; exit 1; }
+  sed -n 's/^# expect-source-gpu: //p' "$g" | while IFS= read -r pat; do
+    grep -qF "$pat" "$dir"/*.cl || { echo "no GPU-family kernel contains: $pat"; exit 1; }
+  done || { rm -rf "$dir"; exit 1; }
   rm -rf "$dir"
 fi
