@@ -100,10 +100,11 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
         }
         if (st.image_weights || st.image_activations)
             printf("  image2d_t: %d kernels read weights from an image, %d read an activation "
-                   "through an image %s\n",
+                   "through an image%s\n",
                    st.image_weights, st.image_activations,
-                   st.image_copies ? "copied from its buffer (DNNF_IMAGE_COPY=1, a test mode)"
-                                   : "made over its buffer (no copy)");
+                   !st.image_activations ? ""
+                   : st.image_copies     ? " copied from its buffer (DNNF_IMAGE_COPY=1, a test mode)"
+                                         : " made over its buffer (no copy)");
         if (pl->prep.layout_error[0]) printf("  layout pass skipped: %s\n", pl->prep.layout_error);
         printf("  optimize %.0f ms, prepare %.0f ms (programs: %d compiled, %d from cache), "
                "run %.1f ms (host blocks %.1f ms, kernels %.1f ms)\n",
