@@ -262,7 +262,10 @@ static int make_activation_images(rt_exec *x, dn_err *e)
             rt_cl_buf **im = &x->aimg[2 * i + j];
             *im = x->aimg_copy ? rt_cl_image2d_new(x->c, CG_AIMAGE_W, rows, e)
                                : rt_cl_image2d_over(x->c, x->bufs[s], CG_AIMAGE_W, rows, e);
-            if (!*im) return dn_errpre(e, "block %d, '%s': ", x->b[i].id, x->g->val[v].name);
+            if (!*im)
+                return dn_errpre(e, "block %d, '%s' read as an image (DNNF_IMAGES=1; unset it to "
+                                    "read from buffers): ",
+                                 x->b[i].id, x->g->val[v].name);
             x->st.image_activations++;
             x->st.image_copies += x->aimg_copy;
         }
