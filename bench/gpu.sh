@@ -33,13 +33,7 @@ RUNS=${RUNS:-20}
 TIMEOUT=${TIMEOUT:-400}
 mkdir -p "$out"
 export DNNF_CACHE_DIR=${DNNF_CACHE_DIR:-$out/kc}
-nv=/usr/local/nvidia/lib64/libnvidia-opencl.so.1
-if [ -z "${OCL_ICD_VENDORS:-}" ] && [ -e $nv ] && ! grep -qs nvidia /etc/OpenCL/vendors/*.icd; then
-    v=$(mktemp -d)
-    cp /etc/OpenCL/vendors/*.icd "$v"/ 2>/dev/null
-    echo $nv >"$v/nvidia.icd"
-    export OCL_ICD_VENDORS=$v
-fi
+. "$(dirname "$0")/nvidia_icd.sh"
 "$dnnf" devices >"$out/devices.txt" 2>&1
 cat "$out/devices.txt"
 

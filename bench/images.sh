@@ -17,13 +17,7 @@ DEVICE=${DEVICE:-gpu}
 RUNS=${RUNS:-20}
 ROUNDS=${ROUNDS:-2}
 TIMEOUT=${TIMEOUT:-300}
-nv=/usr/local/nvidia/lib64/libnvidia-opencl.so.1
-if [ -z "${OCL_ICD_VENDORS:-}" ] && [ -e $nv ] && ! grep -qs nvidia /etc/OpenCL/vendors/*.icd; then
-    v=$(mktemp -d)
-    cp /etc/OpenCL/vendors/*.icd "$v"/ 2>/dev/null
-    echo $nv >"$v/nvidia.icd"
-    export OCL_ICD_VENDORS=$v
-fi
+. "$(dirname "$0")/nvidia_icd.sh"
 "$dnnf" devices | grep -E "^\s+\*|over a buffer" | head -4
 median() { # setting model -> the median, or "-"
     case $1 in

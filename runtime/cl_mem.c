@@ -80,6 +80,47 @@ rt_cl_buf *rt_cl_buf_new(rt_cl_ctx *c, size_t bytes, dn_err *e)
     return b;
 }
 
+/* An RGBA float image2d of width x height texels: with storage of its own
+   (over NULL), or made over buffer `over` (rows of width texels, no
+   copy); tracked as `tracked` bytes. */
+static rt_cl_buf *image2d(rt_cl_ctx *c, cl_mem over, size_t width, size_t height, size_t tracked,
+                          dn_err *e)
+{
+    cl_image_format fmt = {CL_RGBA, CL_FLOAT};
+    cl_image_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.image_type = CL_MEM_OBJECT_IMAGE2D;
+    desc.image_width = width;
+    desc.image_height = height;
+    if (over) {
+        desc.image_row_pitch = width * 16;
+        desc.buffer = over;
+    }
+    cl_int r;
+    cl_mem m = clCreateImage(c->context, over ? CL_MEM_READ_ONLY : CL_MEM_READ_WRITE, &fmt, &desc,
+                             NULL, &r);
+    if (!m) {
+        if (!over && rt_cl_is_oom(r))
+            driver_oom(c, tracked, "clCreateImage", r, e);
+        else
+            rt_cl_fail(e,
+                       over ? "clCreateImage (image2d over a buffer) failed"
+                            : "clCreateImage (RGBA float image2d) failed",
+                       r);
+        return NULL;
+    }
+    rt_cl_buf *b = track(c, m, tracked);
+    if (!b) {
+        clReleaseMemObject(m);
+        dn_errf(e, "out of memory");
+        return NULL;
+    }
+    b->image = 1;
+    b->width = width;
+    b->height = height;
+    return b;
+}
+
 rt_cl_buf *rt_cl_image2d_new(rt_cl_ctx *c, size_t width, size_t height, dn_err *e)
 {
     const rt_cl_device_info *d = &c->info;
@@ -95,32 +136,7 @@ rt_cl_buf *rt_cl_image2d_new(rt_cl_ctx *c, size_t width, size_t height, dn_err *
     }
     size_t bytes = width * height * 4 * sizeof(float);
     if (check_room(c, bytes, e)) return NULL;
-    cl_image_format fmt = {CL_RGBA, CL_FLOAT};
-    cl_image_desc desc;
-    memset(&desc, 0, sizeof desc);
-    desc.image_type = CL_MEM_OBJECT_IMAGE2D;
-    desc.image_width = width;
-    desc.image_height = height;
-    cl_int r;
-    cl_mem m = clCreateImage(c->context, CL_MEM_READ_WRITE, &fmt, &desc, NULL, &r);
-    if (!m) {
-        if (rt_cl_is_oom(r)) {
-            driver_oom(c, bytes, "clCreateImage", r, e);
-        } else {
-            rt_cl_fail(e, "clCreateImage (RGBA float image2d) failed", r);
-        }
-        return NULL;
-    }
-    rt_cl_buf *b = track(c, m, bytes);
-    if (!b) {
-        clReleaseMemObject(m);
-        dn_errf(e, "out of memory");
-        return NULL;
-    }
-    b->image = 1;
-    b->width = width;
-    b->height = height;
-    return b;
+    return image2d(c, NULL, width, height, bytes, e);
 }
 
 rt_cl_buf *rt_cl_image2d_over(rt_cl_ctx *c, rt_cl_buf *b, size_t width, size_t height, dn_err *e)
@@ -142,30 +158,7 @@ rt_cl_buf *rt_cl_image2d_over(rt_cl_ctx *c, rt_cl_buf *b, size_t width, size_t h
                 (long long)d->image2d_max_h, (long long)d->image_pitch_align);
         return NULL;
     }
-    cl_image_format fmt = {CL_RGBA, CL_FLOAT};
-    cl_image_desc desc;
-    memset(&desc, 0, sizeof desc);
-    desc.image_type = CL_MEM_OBJECT_IMAGE2D;
-    desc.image_width = width;
-    desc.image_height = height;
-    desc.image_row_pitch = width * 16;
-    desc.buffer = b->mem;
-    cl_int r;
-    cl_mem m = clCreateImage(c->context, CL_MEM_READ_ONLY, &fmt, &desc, NULL, &r);
-    if (!m) {
-        rt_cl_fail(e, "clCreateImage (image2d over a buffer) failed", r);
-        return NULL;
-    }
-    rt_cl_buf *im = track(c, m, 0); /* the buffer's memory, counted there */
-    if (!im) {
-        clReleaseMemObject(m);
-        dn_errf(e, "out of memory");
-        return NULL;
-    }
-    im->image = 1;
-    im->width = width;
-    im->height = height;
-    return im;
+    return image2d(c, b->mem, width, height, 0 /* the buffer's memory, counted there */, e);
 }
 
 static void untrack_release(rt_cl_buf *b)
