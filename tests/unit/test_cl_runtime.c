@@ -234,6 +234,40 @@ static void test_run_and_errors(void)
         dn_tensor_free(&t);
         dn_tensor_free(&u);
         CHECK(rt_cl_image2d_new(c, (size_t)1 << 30, 1, &e) == NULL && has(e.msg, "at most"));
+
+        /* An image over a buffer (cl_khr_image2d_from_buffer) shows the
+           buffer's floats four to a texel; a device without the extension
+           says so.  The copy that DNNF_IMAGE_COPY uses shows the same. */
+        rt_cl_buf *buf = rt_cl_buf_new(c, 8 * 16, &e);
+        float f[32];
+        for (int i = 0; i < 32; i++)
+            f[i] = (float)i * 0.5f - 3.0f;
+        CHECK(buf && rt_cl_write_bytes(c, buf, 0, f, sizeof f, &e) == 0);
+        rt_cl_buf *over = rt_cl_image2d_over(c, buf, 4, 2, &e);
+        if (rt_cl_device(c)->image_from_buffer) {
+            CHECK(over != NULL);
+            CHECK(rt_cl_image2d_over(c, buf, 4, 3, &e) == NULL && has(e.msg, "does not fit"));
+        } else
+            CHECK(!over && has(e.msg, "cl_khr_image2d_from_buffer"));
+        rt_cl_buf *cp = rt_cl_image2d_new(c, 4, 2, &e);
+        CHECK(cp && rt_cl_copy_to_image(c, buf, cp, &e) == 0);
+        rt_cl_buf *tall = rt_cl_image2d_new(c, 4, 4, &e);
+        CHECK(tall && rt_cl_copy_to_image(c, buf, tall, &e) == -1 && has(e.msg, "an image of 4 x 4"));
+        int64_t d32 = 32;
+        dn_tensor g = {DN_F32, dn_shape_make(1, &d32), NULL}, h = g;
+        for (int pass = 0; pass < 2; pass++) {
+            rt_cl_buf *im = pass ? over : cp;
+            if (!im) continue;
+            memset(&h, 0, sizeof h);
+            h.dtype = DN_F32;
+            h.shape = g.shape;
+            CHECK(rt_cl_read(c, im, &h, &e) == 0 && h.data && !memcmp(h.data, f, sizeof f));
+            dn_tensor_free(&h);
+        }
+        rt_cl_buf_free(over);
+        rt_cl_buf_free(cp);
+        rt_cl_buf_free(tall);
+        rt_cl_buf_free(buf);
     }
 
     /* A syntax error: the message quotes the generated line and the label. */
