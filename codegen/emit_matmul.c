@@ -1081,7 +1081,13 @@ void cg_matmul_gpu_finish(cg_kernel *k, ex_ctx *x, const cg_device *d, const cg_
     k->pack_image = p->bpacked && !gemv ? image_width(p->K, p->N) : 0;
     /* an operand as an image only where nothing else in the kernel reads
        its argument as a buffer (a residual Add of A in the epilogue would) */
-    const cg_mm_vec *va = &p->a, *vb = &p->b;
+    cg_mm_vec av = p->a, bv = p->b;
+    /* the float4 loads split the tile's sides in fours: so with every
+       tile gpu_tile allows (W 8 or 16, BK 16 to 64); kept should it grow */
+    int bm = t.w * tm, bn = t.w * tn;
+    if ((av.mode == 1 && t.bk % 4) || (av.mode == 2 && bm % 4)) av.mode = 0;
+    if ((bv.mode == 1 && t.bk % 4) || (bv.mode == 2 && bn % 4)) bv.mode = 0;
+    const cg_mm_vec *va = &av, *vb = &bv;
     int aimage = va->mode && va->image && !gemv && !mentions_arg(p->ebody, va->arg) &&
                  !mentions_arg(p->stores, va->arg) &&
                  !(vb->mode ? vb->arg == va->arg : mentions_arg(p->bload, va->arg)) &&
