@@ -348,9 +348,10 @@ typedef struct cg_device {
 
 /* Width in texels of the image2d_t made over an activation's buffer
    (cg_kernel.img_arg): a power of two, so the texel coordinates are a
-   mask and a shift; with the 8192 rows every image device has, it holds
-   134M floats. */
+   mask and a shift; with at most CG_AIMAGE_ROWS rows (the 8192 every
+   image device allows) it holds 134M floats. */
 #define CG_AIMAGE_W 4096
+#define CG_AIMAGE_ROWS 8192
 
 typedef struct cg_kernel {
     char name[64];   /* kernel function: family and a hash of the body, so

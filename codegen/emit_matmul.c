@@ -1048,7 +1048,7 @@ void cg_mm_vec_operand(const ex_ctx *x, dn_arena *a, const cg_device *d, int v, 
     cg_print_cl(off, names, cm.nvar, o->off, sizeof o->off);
     o->arg = x->argof[v];
     o->image = d->image_from_buffer && images && val->kind != IR_VAL_CONST &&
-               dn_shape_numel(&val->shape) / 4 <= (int64_t)CG_AIMAGE_W * 8192;
+               dn_shape_numel(&val->shape) / 4 <= (int64_t)CG_AIMAGE_W * CG_AIMAGE_ROWS;
 }
 
 /* Does text s name argument arg (a12, not a1 or a123)? */
@@ -1057,9 +1057,7 @@ static int mentions_arg(const char *s, int arg)
     char pat[24];
     int n = snprintf(pat, sizeof pat, "a%d", arg);
     for (const char *q = s ? strstr(s, pat) : NULL; q; q = strstr(q + 1, pat))
-        if ((q == s || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
-            !isdigit((unsigned char)q[n]))
-            return 1;
+        if ((q == s || !ex_ident_char(q[-1])) && !ex_ident_char(q[n])) return 1;
     return 0;
 }
 

@@ -216,7 +216,7 @@ void rt_device_class(rt_cl_ctx *c, cg_device *d)
                      .image_from_buffer = (image_copy(di) || (di->image_from_buffer &&
                                                               CG_AIMAGE_W % di->image_pitch_align == 0)) &&
                                           di->image2d_max_w >= CG_AIMAGE_W &&
-                                          di->image2d_max_h >= 8192};
+                                          di->image2d_max_h >= CG_AIMAGE_ROWS};
 }
 
 /* Rows of CG_AIMAGE_W texels that an image over root r's buffer needs. */
