@@ -18,7 +18,6 @@ RUNS=${RUNS:-20}
 ROUNDS=${ROUNDS:-2}
 TIMEOUT=${TIMEOUT:-300}
 . "$(dirname "$0")/nvidia_icd.sh"
-"$dnnf" devices | grep -E "^\s+\*|over a buffer" | head -4
 median() { # setting model -> the median, or "-"
     case $1 in
     vload4) export DNNF_GPU_AVEC=1 ;;
@@ -34,6 +33,8 @@ for m in "$@"; do
     n=$(basename "$m")
     n=${n%.*}
     chk=$(DNNF_IMAGES=1 timeout "$TIMEOUT" "$dnnf" run "$m" --device "$DEVICE" --random-weights 1 --check 2>&1)
+    # the device the runs use (dnnf devices marks the default one instead)
+    [ -n "${on:-}" ] || on=$(echo "$chk" | sed -n 's/^fused run of .* on \(.*\): [0-9]* compute ops.*/\1/p' | head -1)
     img=$(echo "$chk" | grep -o "image2d_t: .*" | sed 's/ kernels read weights from an image, /w, /; s/ read an activation through an image.*/a/; s/image2d_t: //')
     worst=$(echo "$chk" | grep -o "([0-9.e+-]* of max)" | tr -d '(' | sort -g -k1 | tail -1 | cut -d' ' -f1)
     echo "$chk" | grep -q MISMATCH && worst="MISMATCH $worst"
@@ -51,7 +52,7 @@ for m in "$@"; do
     done
 done
 echo
-echo "$("$dnnf" devices | grep '^  \*' | head -1)"
+echo "on ${on:-$DEVICE} (activations go through images only where it makes them over buffers: dnnf devices)"
 echo "| model | round | buffer ms | vload4 ms | image2d ms | image2d / buffer | images (weights, activations) | worst error / max (images) |"
 echo "|---|---:|---:|---:|---:|---:|---|---|"
 printf "%s" "$rows"

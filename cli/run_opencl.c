@@ -94,7 +94,7 @@ int cli_run_opencl(cli_pipeline *pl, const char *path, const char *device, int n
                 for (int k = 0; k < B->noutputs; k++)
                     written += pl->run->val[cg_block_dest(B, k)].pinned;
             }
-            printf("  layouts applied: %d activations in the permuted layout their readers read "
+            printf("  layouts applied: %d activations in the layout their readers read "
                    "best, %d written so by their producer\n",
                    pl->layouts_applied, written);
         }
