@@ -81,6 +81,15 @@ function(dnnf_codegen_setup)
                            ENVIRONMENT DNNF_CACHE_DIR=${cache})
     endif()
   endforeach()
+  # NC4HW4 activations written by their Conv producers (DNNF_APPLY_BLOCKED=1,
+  # docs/layout.md "Blocked layouts, measured"): an inverted-residual CNN
+  if(EXISTS ${models}/mobilenet_v2.onnx)
+    add_test(NAME model_run_blocked_mobilenet_v2
+             COMMAND sh ${CMAKE_SOURCE_DIR}/tests/codegen/run_model.sh $<TARGET_FILE:dnnf>
+                     ${models}/mobilenet_v2.onnx "layouts applied: [1-9][0-9]* .*, [1-9][0-9]* written so")
+    set_tests_properties(model_run_blocked_mobilenet_v2 PROPERTIES LABELS model TIMEOUT 900
+                         ENVIRONMENT "DNNF_CACHE_DIR=${cache};DNNF_APPLY_BLOCKED=1")
+  endif()
   # The GPU family forced on the default device (tests/codegen/run_gpu.sh,
   # docs/gpu.md): graph cases (unit) and two models (model).
   foreach(c gpu_tiles matmul_epilogue matmul_batch_fold attention_scores conv_pool)
