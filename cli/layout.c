@@ -226,7 +226,7 @@ int cli_layout(int argc, char **argv)
         ly_plan_print(P, !summary || verbose, out);
         if (applied)
             fprintf(out,
-                    "layouts applied: %d activations written in the permuted layout their "
+                    "layouts applied: %d activations written in the layout their "
                     "readers read best (v/layout, pinned)\n",
                     applied);
     }
