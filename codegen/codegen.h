@@ -347,7 +347,8 @@ typedef struct cg_device {
 } cg_device;
 
 /* Width in texels of the image2d_t made over an activation's buffer
-   (cg_kernel.img_arg): a power of two, so the texel coordinates are a
+   (cg_kernel.img_arg), and of the one packed weights are held in
+   (cg_kernel.pack_image): a power of two, so the texel coordinates are a
    mask and a shift; with at most CG_AIMAGE_ROWS rows (the 8192 every
    image device allows) it holds 134M floats. */
 #define CG_AIMAGE_W 4096

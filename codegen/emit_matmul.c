@@ -976,12 +976,17 @@ static gpu_tile_t gpu_tile(const cg_device *d, int64_t M, int64_t N, int64_t K, 
    a power of two so that the kernel's texel coordinates are a mask and a
    shift.  4096 x 8192 texels hold 134M floats: vgg16's 25088 x 4096
    classifier (103M) fits. */
-static int64_t image_width(int64_t K, int64_t N)
+static int images_on(void)
 {
     const char *on = getenv("DNNF_IMAGES");
-    if (!on || strcmp(on, "1")) return 0;
-    const int64_t w = 4096, rows = 8192, texels = K * ((N + 15) / 16 * 16) / 4;
-    return (texels + w - 1) / w <= rows ? w : 0;
+    return on && !strcmp(on, "1");
+}
+
+static int64_t image_width(int64_t K, int64_t N)
+{
+    if (!images_on()) return 0;
+    const int64_t w = CG_AIMAGE_W, texels = K * ((N + 15) / 16 * 16) / 4;
+    return (texels + w - 1) / w <= CG_AIMAGE_ROWS ? w : 0;
 }
 
 /* params with argument arg declared as a read-only image2d_t instead of a
@@ -1006,9 +1011,8 @@ void cg_mm_vec_operand(const ex_ctx *x, dn_arena *a, const cg_device *d, int v, 
                        cg_mm_vec *o)
 {
     memset(o, 0, sizeof *o);
-    const ir_value *val = &x->g->val[v];
-    const char *img = getenv("DNNF_IMAGES"), *vec = getenv("DNNF_GPU_AVEC");
-    int images = img && !strcmp(img, "1");
+    const char *vec = getenv("DNNF_GPU_AVEC");
+    int images = images_on();
     if (!images && !(vec && !strcmp(vec, "1"))) return;
     if (m->nvar != (kvar > ovar ? kvar : ovar) + 1) return;
     /* through data movement in the block (the Transpose of K in attention
@@ -1034,7 +1038,7 @@ void cg_mm_vec_operand(const ex_ctx *x, dn_arena *a, const cg_device *d, int v, 
         cm = next;
         v = nd->in[0];
     }
-    val = &x->g->val[v];
+    const ir_value *val = &x->g->val[v];
     if (x->prod[v] >= 0 || x->argof[v] < 0 || val->dtype != DN_F32 || cm.nvar != m->nvar ||
         cm.nguard)
         return;
