@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/images.sh DNNF MODEL... -- 2.5-D memory on a GPU (docs/layout.md §4,
 # "Activations in image2d_t"): per model, the fused run checked with images
-# on, then ROUNDS interleaved rounds of `dnnf bench` in three settings:
+# on, then ROUNDS interleaved rounds of `dnnf bench` in four settings:
 #   buffer   the default: operands read from buffers, element loads
 #   vload4   DNNF_GPU_AVEC=1: the same operands four floats at a time
 #   image2d  DNNF_IMAGES=1: weights and activations through image2d_t

@@ -14,8 +14,9 @@
  *
  * Aligned is what lets a DIV or MOD by a multiple of w pass through: if
  * w | B, w | k and 0 <= r < w, then (B + r) / k = B / k and
- * (B + r) % k = B % k + r, with w | B % k.  DIV and MOD dividends are non-negative by construction
- * (codegen.h), so the floor identities hold for C's `/` and `%` too. */
+ * (B + r) % k = B % k + r, with w | B % k.  DIV and MOD dividends are
+ * non-negative by construction (codegen.h), so the floor identities hold
+ * for C's `/` and `%` too. */
 #include "codegen.h"
 
 typedef struct lanes {
